@@ -1,0 +1,71 @@
+// The contract between the runtime-neutral Hub and the two hosts (Node, Cloudflare)
+// and between the Hub and the HTTP routes. No runtime APIs here.
+import type { Hello, Usage } from '../../protocol/index';
+
+/** One agent WebSocket as a host sees it (ws on Node, a hibernatable WebSocket on Workers). */
+export interface AgentSocket {
+  /** Sends one binary message (already coalesced frames). */
+  send(message: Uint8Array): void;
+  /** Sends a text message (heartbeat `pong`). */
+  sendText(text: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued on the socket not yet written (0 where the runtime does not tell). */
+  readonly bufferedAmount: number;
+  /**
+   * Persists the agent's latest hello with the socket, so a host that loses
+   * memory (a Durable Object waking from hibernation) can restore the agent
+   * with `Hub.connect(socket, hello)`. Optional: Node keeps memory.
+   */
+  remember?(hello: Hello): void;
+}
+
+/** What a host calls for each event on an agent socket it handed to `Hub.connect`. */
+export interface AgentConnection {
+  /** A message arrived: binary frames, or a text heartbeat. Never throws. */
+  message(data: Uint8Array | string): void;
+  /** The socket closed or errored. Never throws. */
+  closed(code: number, reason: string): void;
+}
+
+export interface RelayRequest {
+  method: string;
+  /** Path and query as the client sent it, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** Headers to forward (the host has already removed Authorization and hop-by-hop ones). */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Routing key: the `model` field of the body. */
+  model: string;
+  requestId: string;
+  /** Aborts when the client goes away: the Hub sends `cancel` to the agent. */
+  signal?: AbortSignal;
+  /** Called once with the agent's reported usage when the stream ends normally. */
+  onUsage?: (usage: Usage) => void;
+  /** Called once when the stream is over, however it ended (frees per-key concurrency). */
+  onDone?: () => void;
+}
+
+export interface AgentInfo {
+  agentId: string;
+  models: string[];
+  inflight: number;
+  maxInflight: number;
+  ready: boolean;
+  draining: boolean;
+  connectedAt: number;
+  gpus?: Hello['gpus'];
+  version?: string;
+}
+
+export interface HubOptions {
+  /** Tenant this Hub serves (for logs). */
+  tenant: string;
+  /** How long a request waits for an agent that serves its model before 503. */
+  queueTimeoutMs?: number;
+  /** Most requests waiting at once; more get 429. */
+  maxQueue?: number;
+  /** Runs fn at the end of this event-loop turn (frame coalescing): setImmediate on Node, queueMicrotask on Workers. */
+  schedule: (fn: () => void) => void;
+  log?: (line: string) => void;
+  now?: () => number;
+}

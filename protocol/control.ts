@@ -1,0 +1,93 @@
+// Zod schemas for every control frame, as a table from frame type to schema,
+// plus typed encode/parse helpers. Control payloads are UTF-8 JSON.
+import { z } from 'zod';
+import { CloseCode, ProtocolError, type Result } from './errors';
+import { FrameType, type ControlTypeName, type Frame } from './frame-types';
+
+const headers = z.record(z.string(), z.string());
+const usage = z.object({
+  prompt_tokens: z.number().int().nonnegative(),
+  completion_tokens: z.number().int().nonnegative(),
+});
+
+const gpu = z.object({ name: z.string(), memoryMiB: z.number().nonnegative().optional() });
+
+export const controlSchemas = {
+  /** agent → edge, first frame: who it is and what it serves. */
+  hello: z.object({
+    protocol: z.array(z.number().int().positive()).min(1),
+    agentId: z.string().min(1).max(128),
+    models: z.array(z.string().min(1).max(256)).max(256),
+    maxInflight: z.number().int().positive().max(100_000),
+    /** false while the upstream is (re)starting: connected but no capacity. */
+    ready: z.boolean().default(true),
+    version: z.string().max(64).optional(),
+    gpus: z.array(gpu).max(64).optional(),
+  }),
+  /** edge → agent, answer to hello: the version picked and the limits in force. */
+  welcome: z.object({
+    protocol: z.number().int().positive(),
+    initialWindow: z.number().int().positive(),
+    heartbeatMs: z.number().int().positive(),
+  }),
+  request: z.object({
+    method: z.string().min(1).max(16),
+    path: z.string().min(1).max(2048),
+    headers,
+    requestId: z.string().max(256),
+    model: z.string().max(256).optional(),
+  }),
+  response: z.object({
+    status: z.number().int().min(100).max(599),
+    headers,
+  }),
+  end: z.object({ usage: usage.optional() }),
+  error: z.object({
+    code: z.string().max(64),
+    message: z.string().max(4096),
+    status: z.number().int().min(400).max(599).optional(),
+  }),
+  cancel: z.object({ reason: z.string().max(256).optional() }),
+  window: z.object({ bytes: z.number().int().positive().max(2 ** 31) }),
+  /** "send me no new streams"; ready=true undoes it (agent back after a restart). */
+  drain: z.object({ reason: z.string().max(256).optional() }),
+  ping: z.object({ t: z.number() }),
+  pong: z.object({ t: z.number() }),
+} satisfies Record<ControlTypeName, z.ZodType>;
+
+export type ControlMessage<T extends ControlTypeName> = z.output<(typeof controlSchemas)[T]>;
+export type ControlInput<T extends ControlTypeName> = z.input<(typeof controlSchemas)[T]>;
+export type Hello = ControlMessage<'hello'>;
+export type Welcome = ControlMessage<'welcome'>;
+export type RequestHead = ControlMessage<'request'>;
+export type ResponseHead = ControlMessage<'response'>;
+export type Usage = z.output<typeof usage>;
+export type GpuInfo = z.output<typeof gpu>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Builds a control frame; the message is not validated (the sender's types vouch for it). */
+export function controlFrame<T extends ControlTypeName>(type: T, stream: number, message: ControlInput<T>): Frame {
+  return { type: FrameType[type], stream, payload: encoder.encode(JSON.stringify(message)) };
+}
+
+/** Parses and validates a control frame's JSON payload against its type's schema. */
+export function parseControl<T extends ControlTypeName>(type: T, payload: Uint8Array): Result<ControlMessage<T>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(payload));
+  } catch (cause) {
+    return { ok: false, error: new ProtocolError('ERR_CONTROL_JSON', `${type} frame is not UTF-8 JSON`, CloseCode.protocolError, cause) };
+  }
+  const parsed = controlSchemas[type].safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    return {
+      ok: false,
+      error: new ProtocolError('ERR_CONTROL_SCHEMA', `${type} frame invalid${where}: ${issue?.message ?? 'bad shape'}`, CloseCode.protocolError, parsed.error),
+    };
+  }
+  return { ok: true, value: parsed.data as ControlMessage<T> };
+}

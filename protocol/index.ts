@@ -1,0 +1,9 @@
+// Protocol v1 between edge and agent: the only code both sides share.
+export * from './defaults';
+export * from './errors';
+export * from './frame-types';
+export * from './frame-codec';
+export * from './control';
+export * from './version';
+export * from './frame-batcher';
+export * from './stream-window';
