@@ -54,7 +54,10 @@ export function parseCommandLine(cmd: Command, argv: string[]): CommandContext |
   const own = cmd.passthrough && dashdash >= 0 ? argv.slice(0, dashdash) : argv;
   const rest = cmd.passthrough && dashdash >= 0 ? argv.slice(dashdash + 1) : [];
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, f] of Object.entries(cmd.flags)) options[name] = { type: f.type, short: f.short, multiple: f.multiple };
+  for (const [name, f] of Object.entries(cmd.flags)) {
+    // Node 20's parseArgs rejects `short: undefined`, so only set what is given.
+    options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true });
