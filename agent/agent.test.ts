@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { controlFrame, FrameType } from '../protocol/index';
+import { startAgent, type AgentOptions, type RunningAgent } from './agent';
+import { startFakeEdge, type FakeEdge } from './fixtures/fake-edge';
+import { MODEL, startTestUpstream, type TestUpstream } from './fixtures/upstream';
+
+let edge: FakeEdge | undefined;
+let upstream: TestUpstream | undefined;
+let agent: RunningAgent | undefined;
+let logs: string[] = [];
+
+afterEach(async () => {
+  await agent?.close();
+  await edge?.close();
+  await upstream?.close();
+  agent = edge = upstream = undefined;
+  logs = [];
+});
+
+async function setup(opts: { edge?: Parameters<typeof startFakeEdge>[0]; agent?: Partial<AgentOptions> } = {}) {
+  upstream = await startTestUpstream();
+  edge = await startFakeEdge(opts.edge);
+  agent = await startAgent({ edge: edge.url, token: edge.token, upstream: upstream.url, log: (line) => logs.push(line), ...opts.agent });
+  return { edge, upstream, agent };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+describe('agent', () => {
+  it('dials with its token and says hello with the upstream models and its capacity', async () => {
+    const { edge, agent } = await setup({ agent: { agentId: 'gpu-1', maxInflight: 64, gpus: [{ name: 'NVIDIA H200', memoryMiB: 143771 }] } });
+    const conn = await edge.connection();
+    await agent.ready;
+    expect(conn.request.headers.authorization).toBe(`Bearer ${edge.token}`);
+    expect(await conn.hello()).toMatchObject({ protocol: [1], agentId: 'gpu-1', models: [MODEL], maxInflight: 64, ready: true, gpus: [{ name: 'NVIDIA H200', memoryMiB: 143771 }] });
+    expect(agent.connected).toBe(true);
+    expect(logs.some((l) => l.includes(`connected to ${edge.url} as gpu-1, serving ${MODEL} (capacity 64)`))).toBe(true);
+  });
+
+  it('advertises ready:false while the upstream cannot list models, then ready:true once it can', async () => {
+    upstream = await startTestUpstream();
+    upstream.modelsStatus = 503;
+    edge = await startFakeEdge();
+    agent = await startAgent({ edge: edge.url, token: edge.token, upstream: upstream.url, log: (line) => logs.push(line) });
+    const conn = await edge.connection();
+    expect(await conn.hello(1)).toMatchObject({ models: [], ready: false });
+    upstream.modelsStatus = 200;
+    expect(await conn.hello(2)).toMatchObject({ models: [MODEL], ready: true });
+  });
+
+  it('re-sends hello on setReady, for the supervisor around vLLM restarts', async () => {
+    const { edge, agent } = await setup();
+    const conn = await edge.connection();
+    await agent.ready;
+    agent.setReady(false);
+    expect(await conn.hello(2)).toMatchObject({ ready: false });
+    agent.setReady(true, ['other/model']);
+    expect(await conn.hello(3)).toMatchObject({ ready: true, models: ['other/model'] });
+  });
+
+  it('reconnects after the edge closes the socket', async () => {
+    const { edge, agent } = await setup();
+    const first = await edge.connection();
+    first.ws.close(1001, 'deploy');
+    const second = await edge.connection(2);
+    expect(await second.hello()).toMatchObject({ models: [MODEL] });
+    await until(() => agent.connected);
+    expect(logs.some((l) => /edge connection closed \(1001 deploy\), reconnecting in \d\.\d s/.test(l))).toBe(true);
+  });
+
+  it('closes with 1002 on garbage from the edge and redials without crashing', async () => {
+    const { edge } = await setup();
+    const first = await edge.connection();
+    first.ws.send(Buffer.from([0, 0, 0, 9, 99, 0, 0, 0, 1, 1, 2, 3, 4]));
+    expect((await first.closed).code).toBe(1002);
+    await edge.connection(2);
+    expect(logs.some((l) => l.includes('ERR_FRAME_TYPE'))).toBe(true);
+  });
+
+  it('closes with 1002 on a control frame with bad JSON', async () => {
+    const { edge } = await setup();
+    const first = await edge.connection();
+    first.send({ type: FrameType.request, stream: 1, payload: Buffer.from('{not json') });
+    expect((await first.closed).code).toBe(1002);
+    await edge.connection(2);
+  });
+
+  it('sends text pings at the welcome interval and answers a text ping with pong', async () => {
+    const { edge } = await setup({ edge: { welcome: { heartbeatMs: 50 } } });
+    const conn = await edge.connection();
+    await until(() => conn.texts.filter((t) => t === 'ping').length >= 2);
+    const pong = new Promise((resolve) => conn.ws.on('message', (data, binary) => !binary && data.toString() === 'pong' && resolve('pong')));
+    conn.ws.send('ping');
+    await pong;
+  });
+
+  it('answers a ping frame with a pong frame carrying the same t', async () => {
+    const { edge } = await setup();
+    const conn = await edge.connection();
+    conn.send(controlFrame('ping', 0, { t: 1234 }));
+    await until(() => conn.frames.some((f) => f.type === FrameType.pong));
+    const pong = conn.frames.find((f) => f.type === FrameType.pong)!;
+    expect(JSON.parse(Buffer.from(pong.payload).toString())).toEqual({ t: 1234 });
+  });
+
+  it('terminates an edge silent for 3 heartbeats and redials', async () => {
+    const { edge } = await setup({ edge: { welcome: { heartbeatMs: 50 } } });
+    const first = await edge.connection();
+    first.autoPong = false;
+    await first.closed;
+    await edge.connection(2);
+    expect(logs.some((l) => l.includes('edge silent for 3 heartbeats'))).toBe(true);
+  });
+
+  it('logs that the edge rejected the agent token and keeps retrying', async () => {
+    upstream = await startTestUpstream();
+    edge = await startFakeEdge();
+    agent = await startAgent({ edge: edge.url, token: 'wrong', upstream: upstream.url, log: (line) => logs.push(line) });
+    await until(() => logs.some((l) => l.includes('edge rejected the agent token (HTTP 401), retrying in')));
+    expect(agent.connected).toBe(false);
+  });
+
+  it('logs each attempt while the edge is unreachable, with the delay', async () => {
+    edge = await startFakeEdge();
+    const url = edge.url;
+    await edge.close();
+    upstream = await startTestUpstream();
+    agent = await startAgent({ edge: url, token: 'agent-token-1', upstream: upstream.url, log: (line) => logs.push(line) });
+    await until(() => logs.some((l) => /edge unreachable \(.*\), retrying in \d\.\d s/.test(l)));
+  });
+
+  it('drains: sends drain, lets the in-flight stream finish, then closes', async () => {
+    const { edge, agent } = await setup();
+    const conn = await edge.connection();
+    await agent.ready;
+    const body = JSON.stringify({ model: MODEL, messages: [{ content: 'd' }], stream: true, max_tokens: 10, delay_ms: 30 });
+    const id = conn.open({}, body);
+    await until(() => conn.received(id) > 0);
+    const drained = agent.drain(5000);
+    await until(() => conn.frames.some((f) => f.type === FrameType.drain));
+    const result = await conn.result(id);
+    expect(result.body.toString()).toContain('d-9');
+    await drained;
+    expect((await conn.closed).code).toBe(1001);
+    expect(edge.connections).toHaveLength(1);
+  });
+
+  it('rejects a bad option up front, naming it', async () => {
+    await expect(startAgent({ edge: 'not a url', token: 't', upstream: 'http://127.0.0.1:1' })).rejects.toThrow(/edge/);
+  });
+});

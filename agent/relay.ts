@@ -1,0 +1,215 @@
+// The streams of one edge connection: takes each request from frames, calls
+// the upstream, and relays the response back. Every stream runs on its own;
+// none ever waits for another (the seed project lost 35× by serialising them).
+import {
+  CloseCode,
+  controlFrame,
+  FrameType,
+  frameTypeName,
+  parseControl,
+  ProtocolError,
+  ReceiveWindow,
+  SendWindow,
+  type Frame,
+  type RequestHead,
+} from '../protocol/index';
+import { MAX_REQUEST_BODY } from './defaults';
+import type { StreamHandler } from './edge-link';
+import { responseFrameHeaders, upstreamRequestHeaders } from './headers';
+import type { FrameSink } from './link-session';
+import { ResponsePump } from './response-pump';
+import type { Upstream } from './upstream';
+import { createUsageTap, planUsage } from './usage-tap';
+
+export interface RelayOptions {
+  sink: FrameSink;
+  upstream: Upstream;
+  /** `welcome.initialWindow`: credit per stream and direction. */
+  initialWindow: number;
+  maxBody?: number;
+  log(line: string): void;
+}
+
+interface Stream {
+  id: number;
+  head: RequestHead;
+  body: Uint8Array[];
+  bodyBytes: number;
+  /** Request-body credit the edge still has; spending past it is a violation. */
+  credit: number;
+  receive: ReceiveWindow;
+  send: SendWindow;
+  /** Set once `end` arrived and the upstream request is under way. */
+  abort?: AbortController;
+  pump?: ResponsePump;
+}
+
+export class Relay implements StreamHandler {
+  #opts: RelayOptions;
+  #streams = new Map<number, Stream>();
+  /** Highest id opened: an unknown id at or below it belongs to a finished stream. */
+  #highest = 0;
+  #idle: (() => void)[] = [];
+
+  constructor(opts: RelayOptions) {
+    this.#opts = opts;
+  }
+
+  get inflight(): number {
+    return this.#streams.size;
+  }
+
+  /** Resolves when no stream is in flight. */
+  idle(): Promise<void> {
+    if (this.#streams.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  frame(frame: Frame): ProtocolError | undefined {
+    if (frame.type === FrameType.request) return this.#open(frame);
+    const stream = this.#streams.get(frame.stream);
+    if (!stream) {
+      // Frames racing a finished stream are normal; frames for one never opened are not (README §Streams 5).
+      if (frame.stream <= this.#highest) return undefined;
+      return new ProtocolError('ERR_FRAME_STREAM', `${frameTypeName(frame.type)} frame for stream ${frame.stream}, which was never opened`);
+    }
+    switch (frame.type) {
+      case FrameType.data:
+        return this.#data(stream, frame.payload);
+      case FrameType.end:
+        return this.#end(stream, frame.payload);
+      case FrameType.window: {
+        const grant = parseControl('window', frame.payload);
+        if (!grant.ok) return grant.error;
+        if (stream.pump) stream.pump.grant(grant.value.bytes);
+        else stream.send.grant(grant.value.bytes);
+        return undefined;
+      }
+      case FrameType.cancel:
+      case FrameType.error:
+        this.#stop(stream);
+        return undefined;
+      default:
+        return new ProtocolError('ERR_FRAME_STREAM', `${frameTypeName(frame.type)} frame on stream ${frame.stream}`);
+    }
+  }
+
+  drained(): void {
+    for (const stream of this.#streams.values()) stream.pump?.pump();
+  }
+
+  closed(): void {
+    for (const stream of [...this.#streams.values()]) this.#stop(stream);
+  }
+
+  #open(frame: Frame): ProtocolError | undefined {
+    const head = parseControl('request', frame.payload);
+    if (!head.ok) return head.error;
+    if (frame.stream === 0 || this.#streams.has(frame.stream)) {
+      return new ProtocolError('ERR_FRAME_STREAM', `request frame reuses stream ${frame.stream}`);
+    }
+    const { initialWindow } = this.#opts;
+    this.#highest = Math.max(this.#highest, frame.stream);
+    this.#streams.set(frame.stream, {
+      id: frame.stream,
+      head: head.value,
+      body: [],
+      bodyBytes: 0,
+      credit: initialWindow,
+      receive: new ReceiveWindow(initialWindow),
+      send: new SendWindow(initialWindow),
+    });
+    return undefined;
+  }
+
+  #data(stream: Stream, payload: Uint8Array): ProtocolError | undefined {
+    if (stream.abort) return undefined; // after `end`; nothing more is read
+    if (payload.byteLength > stream.credit) {
+      return new ProtocolError('ERR_FRAME_STREAM', `stream ${stream.id} sent ${payload.byteLength} bytes with ${stream.credit} of credit`, CloseCode.policyViolation);
+    }
+    stream.credit -= payload.byteLength;
+    const maxBody = this.#opts.maxBody ?? MAX_REQUEST_BODY;
+    if (stream.bodyBytes + payload.byteLength > maxBody) {
+      this.#fail(stream, { code: 'request_too_large', message: `request body exceeds ${maxBody} bytes`, status: 413 });
+      return undefined;
+    }
+    // Payloads are views into the received message; ws gives each message its own buffer.
+    stream.body.push(payload);
+    stream.bodyBytes += payload.byteLength;
+    // The body is taken as it arrives, so credit goes back at once (in quarter-window grants).
+    const grant = stream.receive.consume(payload.byteLength);
+    if (grant > 0) {
+      stream.credit += grant;
+      this.#opts.sink.send(controlFrame('window', stream.id, { bytes: grant }));
+    }
+    return undefined;
+  }
+
+  #end(stream: Stream, payload: Uint8Array): ProtocolError | undefined {
+    const end = parseControl('end', payload);
+    if (!end.ok) return end.error;
+    if (!stream.abort) void this.#forward(stream);
+    return undefined;
+  }
+
+  async #forward(stream: Stream): Promise<void> {
+    const { head } = stream;
+    const abort = (stream.abort = new AbortController());
+    const plan = planUsage(head, Buffer.concat(stream.body));
+    stream.body = [];
+    const { sink, upstream } = this.#opts;
+    const headers = upstreamRequestHeaders(head.headers);
+    // vLLM names its request after X-Request-Id (--enable-request-id-headers): one id in both logs.
+    if (head.requestId && !headers['x-request-id']) headers['x-request-id'] = head.requestId;
+    let res;
+    try {
+      res = await upstream.request({ method: head.method, path: head.path, headers, body: plan.body.byteLength > 0 ? plan.body : null, signal: abort.signal });
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      // The edge may show the message to the client: name the failure, not loopback addresses.
+      const code = (err as { code?: string }).code ?? (err as Error).name;
+      this.#fail(
+        stream,
+        code === 'UND_ERR_HEADERS_TIMEOUT'
+          ? { code: 'upstream_timeout', message: 'the model server did not answer in time', status: 504 }
+          : { code: 'upstream_unreachable', message: `the model server is unreachable (${code})`, status: 502 },
+        `${upstream.url}: ${(err as Error).message}`,
+      );
+      return;
+    }
+    if (abort.signal.aborted) return void res.body.destroy();
+    const contentType = res.headers['content-type'];
+    sink.send(controlFrame('response', stream.id, { status: res.statusCode, headers: responseFrameHeaders(res.headers) }));
+    stream.pump = new ResponsePump({
+      stream: stream.id,
+      body: res.body,
+      tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, plan.strip),
+      window: stream.send,
+      sink,
+      onDone: ({ error }) => {
+        if (error) this.#fail(stream, { code: 'upstream_reset', message: `upstream ended the response early: ${error.message}` });
+        else this.#forget(stream);
+      },
+    });
+  }
+
+  /** Ends a stream with `error`; the edge answers the client or retries elsewhere. `detail` is for the local log only. */
+  #fail(stream: Stream, error: { code: string; message: string; status?: number }, detail = error.message): void {
+    if (!this.#streams.has(stream.id)) return;
+    this.#opts.sink.send(controlFrame('error', stream.id, { ...error, message: error.message.slice(0, 4096) }));
+    this.#opts.log(`stream ${stream.id} (${stream.head.requestId}): ${error.code}: ${detail}`);
+    this.#stop(stream);
+  }
+
+  /** Aborts the upstream request at once, which makes vLLM free the sequence, and sends nothing more. */
+  #stop(stream: Stream): void {
+    stream.pump?.stop();
+    stream.abort?.abort();
+    this.#forget(stream);
+  }
+
+  #forget(stream: Stream): void {
+    if (!this.#streams.delete(stream.id)) return;
+    if (this.#streams.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+}

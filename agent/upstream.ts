@@ -1,0 +1,79 @@
+// The OpenAI-compatible server the agent relays to (vLLM or the simulator):
+// one undici keep-alive pool sized for vLLM's --max-num-seqs.
+import { Pool, type Dispatcher } from 'undici';
+import { MAX_INFLIGHT, MODELS_TIMEOUT_MS, UPSTREAM_TIMEOUT_MS } from './defaults';
+
+export interface UpstreamRequest {
+  method: string;
+  /** Path and query as the client sent it, e.g. /v1/chat/completions. */
+  path: string;
+  headers: Record<string, string>;
+  body: Uint8Array | null;
+  signal: AbortSignal;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+export class Upstream {
+  readonly url: string;
+  #pool: Pool;
+  #prefix: string;
+
+  constructor(url: string, connections: number = MAX_INFLIGHT) {
+    const parsed = new URL(url);
+    this.url = url;
+    // OpenAI base URLs end in /v1 and request paths already start with it.
+    this.#prefix = parsed.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.#pool = new Pool(parsed.origin, {
+      // One connection per sequence vLLM can run: a request never waits in the
+      // agent for a connection while vLLM has room (ARCHITECTURE.md).
+      connections,
+      // Pipelining would queue a request behind a whole generation on the same socket.
+      pipelining: 1,
+      // undici's 4 s idle keep-alive stays under uvicorn's 5 s (vLLM's server), so a
+      // reused connection is never one the server is closing.
+      headersTimeout: UPSTREAM_TIMEOUT_MS,
+      bodyTimeout: UPSTREAM_TIMEOUT_MS,
+    });
+  }
+
+  /**
+   * undici's `request()` rather than fetch: no WHATWG streams per response,
+   * and its Node Readable body pauses the socket when the relay stops reading.
+   */
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.#pool.request({
+      method: req.method as Dispatcher.HttpMethod,
+      path: this.#prefix + req.path,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+    });
+  }
+
+  /** Model ids from `GET /v1/models` (`data[].id`, the OpenAI list shape vLLM serves). */
+  async listModels(timeoutMs: number = MODELS_TIMEOUT_MS): Promise<string[]> {
+    const res = await this.request({
+      method: 'GET',
+      path: '/v1/models',
+      headers: { accept: 'application/json' },
+      body: null,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new Error(`GET /v1/models answered ${res.statusCode}`);
+    }
+    const list = (await res.body.json()) as { data?: { id?: unknown }[] };
+    return (list.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  /** Aborts everything at once (process exit after the drain grace). */
+  destroy(): Promise<void> {
+    return this.#pool.destroy();
+  }
+}
