@@ -14,9 +14,24 @@ export interface AgentSocket {
   /**
    * Persists the agent's latest hello with the socket, so a host that loses
    * memory (a Durable Object waking from hibernation) can restore the agent
-   * with `Hub.connect(socket, hello)`. Optional: Node keeps memory.
+   * with `Hub.connect(socket, hello, memory)`. Called again whenever either
+   * changes (a new hello, drain, every STREAM_ID_BLOCK streams). Optional:
+   * Node keeps memory.
    */
-  remember?(hello: Hello): void;
+  remember?(hello: Hello, memory: LinkMemory): void;
+}
+
+/**
+ * Connection state a host persists with the socket beside the hello (a
+ * Durable Object attachment) and hands back to `Hub.connect` on restore.
+ */
+export interface LinkMemory {
+  /** Lowest stream id never allocated on this socket: ids are never reused, even across hibernation. */
+  nextStream: number;
+  /** The agent sent `drain` and no hello since. */
+  draining: boolean;
+  /** When the socket connected (ms since epoch). */
+  connectedAt: number;
 }
 
 /** What a host calls for each event on an agent socket it handed to `Hub.connect`. */
@@ -60,6 +75,8 @@ export interface AgentInfo {
 export interface HubOptions {
   /** Tenant this Hub serves (for logs). */
   tenant: string;
+  /** Startup window in which unadvertised models wait instead of 404 (defaults.ts STARTUP_GRACE_MS); tests set 0. */
+  startupGraceMs?: number;
   /** How long a request waits for an agent that serves its model before 503. */
   queueTimeoutMs?: number;
   /** Most requests waiting at once; more get 429. */

@@ -1,0 +1,36 @@
+// `vllama tenant list`: tenants and the agents connected for each.
+import { adminClientFrom, adminFlags, printJson } from '../admin-client';
+import type { Command } from '../command';
+
+export const tenantList: Command = {
+  name: 'tenant list',
+  summary: 'List tenants and their connected agents',
+  flags: {
+    ...adminFlags,
+    json: { type: 'boolean', description: 'Print the edge answer as one JSON object' },
+  },
+  async run(ctx) {
+    const list = await adminClientFrom(ctx).listTenants();
+    if (ctx.flags.json) {
+      printJson(list);
+      return 0;
+    }
+    if (list.data.length === 0) {
+      process.stdout.write('No tenants yet (create one with `vllama tenant create NAME`).\n');
+      return 0;
+    }
+    const rows = list.data.map((t) => [
+      t.name,
+      new Date(t.createdAt).toISOString().slice(0, 19).replace('T', ' '),
+      String(t.agents.length),
+      [...new Set(t.agents.flatMap((a) => a.models))].join(', ') || '-',
+    ]);
+    process.stdout.write(table([['TENANT', 'CREATED (UTC)', 'AGENTS', 'MODELS'], ...rows]));
+    return 0;
+  },
+};
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+}

@@ -1,0 +1,297 @@
+// One agent's WebSocket as the Hub sees it: handshake, frame decoding and
+// dispatch to its streams, and the batcher that coalesces what goes out.
+// Bad input closes this socket with a reason; it never throws into the host.
+import {
+  CloseCode,
+  CONNECTION_STREAM,
+  controlFrame,
+  decodeFrames,
+  FrameBatcher,
+  FrameType,
+  INITIAL_STREAM_WINDOW,
+  negotiateVersion,
+  parseControl,
+  ProtocolError,
+  type Frame,
+  type Hello,
+} from '../../protocol/index';
+import { acceptHello, closeReason, parseHello } from './agent-link-handshake';
+import { StreamIds } from './agent-link-stream-ids';
+import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory } from './hub-types';
+import type { Relay } from './relay';
+import { RelayStream, type StreamLink } from './relay-stream';
+
+/** What a link tells the Hub. */
+export interface LinkEvents {
+  /** Handshake done (or restored): the agent may get streams. */
+  live(link: AgentLink): void;
+  /** A new hello or a drain changed what the agent offers. */
+  changed(link: AgentLink, previous: Hello): void;
+  /** A stream ended: a slot is free. */
+  capacity(link: AgentLink): void;
+  /** The socket is gone; the link's streams are being failed or retried. */
+  closed(link: AgentLink): void;
+}
+
+export interface LinkOptions {
+  schedule: (fn: () => void) => void;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+export class AgentLink implements AgentConnection, StreamLink {
+  readonly initialWindow = INITIAL_STREAM_WINDOW;
+  #socket: AgentSocket;
+  #events: LinkEvents;
+  #opts: LinkOptions;
+  #batcher: FrameBatcher;
+  #phase: 'handshake' | 'live' | 'closed' = 'handshake';
+  #hello: Hello | undefined;
+  #models = new Set<string>();
+  #draining = false;
+  #streams = new Map<number, RelayStream>();
+  #ids = new StreamIds();
+  #connectedAt: number;
+
+  constructor(socket: AgentSocket, events: LinkEvents, opts: LinkOptions) {
+    this.#socket = socket;
+    this.#events = events;
+    this.#opts = opts;
+    this.#connectedAt = opts.now();
+    this.#batcher = new FrameBatcher({ schedule: opts.schedule, send: (message) => this.#write(message) });
+  }
+
+  get agentId(): string | undefined {
+    return this.#hello?.agentId;
+  }
+
+  get hello(): Hello | undefined {
+    return this.#hello;
+  }
+
+  get #isClosed(): boolean {
+    return this.#phase === 'closed';
+  }
+
+  get inflight(): number {
+    return this.#streams.size;
+  }
+
+  /** Ready, not draining, serves `model`, and has a free slot. */
+  canTake(model: string): boolean {
+    const hello = this.#hello;
+    return this.#phase === 'live' && hello !== undefined && hello.ready && !this.#draining
+      && this.#streams.size < hello.maxInflight && this.#models.has(model);
+  }
+
+  /** Ready and not draining: its models count as served now. */
+  get serving(): boolean {
+    return this.#phase === 'live' && this.#hello?.ready === true && !this.#draining;
+  }
+
+  serves(model: string): boolean {
+    return this.#models.has(model);
+  }
+
+  info(): AgentInfo {
+    const hello = this.#hello!;
+    return {
+      agentId: hello.agentId,
+      models: [...hello.models],
+      inflight: this.#streams.size,
+      maxInflight: hello.maxInflight,
+      ready: hello.ready,
+      draining: this.#draining,
+      connectedAt: this.#connectedAt,
+      gpus: hello.gpus,
+      version: hello.version,
+    };
+  }
+
+  /** A host restored this socket (hibernation): live at once with the remembered hello, no handshake. */
+  restore(hello: Hello, memory?: LinkMemory): void {
+    const version = negotiateVersion(hello.protocol);
+    if (!version.ok) return this.#fail(version.error.closeCode, version.error.message);
+    if (memory) {
+      this.#ids = new StreamIds(memory.nextStream);
+      this.#draining = memory.draining;
+      this.#connectedAt = memory.connectedAt;
+    } else {
+      this.#opts.log(`agent ${hello.agentId}: restored without memory; stream ids restart at 1`);
+    }
+    this.#becomeLive(hello);
+  }
+
+  /** Opens a stream for `relay` (the Hub checked canTake). */
+  open(relay: Relay): RelayStream {
+    const [id, grew] = this.#ids.allocate();
+    if (grew) this.#remember();
+    const stream = new RelayStream(id, this, relay);
+    this.#streams.set(id, stream);
+    stream.start();
+    // u32 ids must never repeat on a connection: at the last one the agent redials.
+    if (this.#ids.exhausted) this.#socketClose(CloseCode.goingAway, 'stream ids exhausted; reconnect');
+    return stream;
+  }
+
+  send(frame: Frame): void {
+    if (this.#phase !== 'closed') this.#batcher.push(frame);
+  }
+
+  release(stream: RelayStream): void {
+    if (this.#streams.get(stream.id) !== stream) return;
+    this.#streams.delete(stream.id);
+    if (this.#phase === 'live') this.#events.capacity(this);
+  }
+
+  /** Closes the socket from the edge side (replaced, shutting down). */
+  close(code: number, reason: string): void {
+    this.#fail(code, reason);
+  }
+
+  message(data: Uint8Array | string): void {
+    if (this.#phase === 'closed') return;
+    try {
+      if (typeof data === 'string') return this.#text(data);
+      const decoded = decodeFrames(data);
+      if (!decoded.ok) return this.#fail(decoded.error.closeCode, decoded.error.message);
+      for (const frame of decoded.value) {
+        const err = this.#phase === 'handshake' ? this.#handshake(frame) : this.#receive(frame);
+        if (err) return this.#fail(err.closeCode, err.message);
+        if (this.#isClosed) return; // a stream's callback closed us (e.g. the Hub shut down)
+      }
+    } catch (cause) {
+      this.#opts.log(`agent ${this.agentId ?? '?'}: internal error: ${cause instanceof Error ? cause.stack : String(cause)}`);
+      this.#fail(CloseCode.internalError, 'internal error');
+    }
+  }
+
+  closed(code: number, reason: string): void {
+    if (this.#phase === 'closed') return;
+    try {
+      this.#teardown(`socket closed ${code}${reason ? ` ${reason}` : ''}`);
+    } catch (cause) {
+      this.#opts.log(`agent ${this.agentId ?? '?'}: error while closing: ${String(cause)}`);
+    }
+  }
+
+  #text(text: string): void {
+    // The Node host relays the agent's heartbeat; on Workers the runtime's auto-response answers it.
+    if (text === 'ping') this.#safely(() => this.#socket.sendText('pong'));
+  }
+
+  #handshake(frame: Frame): ProtocolError | undefined {
+    const accepted = acceptHello(frame);
+    if (!accepted.ok) return accepted.error;
+    this.send(accepted.value.welcome); // before any request frame: same batch, earlier place
+    this.#becomeLive(accepted.value.hello);
+    return undefined;
+  }
+
+  #becomeLive(hello: Hello): void {
+    this.#phase = 'live';
+    this.#setHello(hello);
+    this.#remember();
+    this.#opts.log(`agent ${hello.agentId}: live, ${hello.models.length} models, maxInflight ${hello.maxInflight}${hello.ready ? '' : ', not ready'}`);
+    this.#events.live(this);
+  }
+
+  #receive(frame: Frame): ProtocolError | undefined {
+    if (frame.stream === CONNECTION_STREAM) return this.#connectionFrame(frame);
+    const stream = this.#streams.get(frame.stream);
+    if (stream) return stream.receive(frame);
+    if (!this.#ids.used(frame.stream)) {
+      return new ProtocolError('ERR_FRAME_STREAM', `frame for stream ${frame.stream}, which the edge never opened`);
+    }
+    return undefined; // a finished stream: frames already in flight are normal
+  }
+
+  #connectionFrame(frame: Frame): ProtocolError | undefined {
+    const previous = this.#hello!;
+    switch (frame.type) {
+      case FrameType.hello: {
+        const hello = parseHello(frame.payload);
+        if (!hello.ok) return hello.error;
+        if (hello.value.agentId !== previous.agentId) {
+          return new ProtocolError('ERR_CONTROL_SCHEMA', 'hello may not change agentId on a connection', CloseCode.policyViolation);
+        }
+        this.#setHello(hello.value);
+        this.#draining = false;
+        break;
+      }
+      case FrameType.drain: {
+        const drain = parseControl('drain', frame.payload);
+        if (!drain.ok) return drain.error;
+        this.#draining = true;
+        this.#opts.log(`agent ${previous.agentId}: draining${drain.value.reason ? ` (${drain.value.reason})` : ''}`);
+        break;
+      }
+      case FrameType.ping: {
+        const ping = parseControl('ping', frame.payload);
+        if (!ping.ok) return ping.error;
+        this.send(controlFrame('pong', CONNECTION_STREAM, { t: ping.value.t }));
+        return undefined;
+      }
+      case FrameType.pong:
+        return undefined;
+      default:
+        return new ProtocolError('ERR_FRAME_TYPE', `frame type ${frame.type} is not valid on stream 0`);
+    }
+    this.#remember();
+    this.#events.changed(this, previous);
+    return undefined;
+  }
+
+  #setHello(hello: Hello): void {
+    this.#hello = hello;
+    this.#models = new Set(hello.models);
+  }
+
+  #remember(): void {
+    const hello = this.#hello;
+    if (!hello || !this.#socket.remember) return;
+    const memory: LinkMemory = { nextStream: this.#ids.reservedTo, draining: this.#draining, connectedAt: this.#connectedAt };
+    this.#safely(() => this.#socket.remember!(hello, memory));
+  }
+
+  #write(message: Uint8Array): void {
+    try {
+      this.#socket.send(message);
+    } catch (cause) {
+      // The socket died under us; tear down outside the batcher's flush.
+      this.#opts.log(`agent ${this.agentId ?? '?'}: send failed: ${String(cause)}`);
+      this.#opts.schedule(() => this.#fail(CloseCode.internalError, 'send failed'));
+    }
+  }
+
+  #fail(code: number, reason: string): void {
+    if (this.#phase === 'closed') return;
+    this.#opts.log(`agent ${this.agentId ?? '?'}: closing ${code}: ${reason}`);
+    this.#batcher.flush(); // a welcome or cancels already queued still go out before the close
+    this.#socketClose(code, reason);
+    this.#teardown(`closed by the edge: ${reason}`);
+  }
+
+  #socketClose(code: number, reason: string): void {
+    this.#safely(() => this.#socket.close(code, closeReason(reason)));
+  }
+
+  #teardown(why: string): void {
+    const wasLive = this.#phase === 'live';
+    this.#phase = 'closed';
+    this.#batcher.clear();
+    const streams = [...this.#streams.values()];
+    this.#streams.clear();
+    if (wasLive) this.#events.closed(this);
+    for (const stream of streams) stream.linkLost(why);
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (cause) {
+      this.#opts.log(`agent ${this.agentId ?? '?'}: socket call failed: ${String(cause)}`);
+    }
+  }
+}
+

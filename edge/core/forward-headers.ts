@@ -1,0 +1,35 @@
+// Which request headers the edge passes on to the agent: not credentials, not
+// the edge's own connection's (hop-by-hop, RFC 9110 §7.6.1), not framing.
+
+const DROPPED = new Set([
+  'authorization',
+  'cookie',
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'x-request-id',
+]);
+
+/** Forwardable headers, lowercased; also drops any header the Connection header names. */
+export function forwardableHeaders(headers: Headers): Record<string, string> {
+  const named = new Set(
+    (headers.get('connection') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    const key = name.toLowerCase();
+    if (!DROPPED.has(key) && !named.has(key)) out[key] = value;
+  });
+  return out;
+}

@@ -1,0 +1,133 @@
+// The client side of one relayed response body: a pull-based ReadableStream fed
+// by the agent's `data` frames. Bytes count as consumed only when the client
+// reads them, so credit (and the agent's sending) follows the client's pace.
+
+export interface BodyReader {
+  /** The client took `bytes` of agent data. */
+  consumed(bytes: number): void;
+  /** The client cancelled the body (went away). */
+  cancelled(reason: unknown): void;
+}
+
+type Tail = { kind: 'close'; last?: Uint8Array } | { kind: 'error'; error: unknown };
+
+export class RelayBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  #reader: BodyReader;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Agent bytes the client has not read yet (at most one window: the agent has no more credit). */
+  #chunks: Uint8Array[] = [];
+  /** A read is pending and nothing was queued: the next chunk goes straight to the client. */
+  #wanting = false;
+  #tail: Tail | undefined;
+  #over = false;
+
+  constructor(reader: BodyReader) {
+    this.#reader = reader;
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        pull: () => this.#pull(),
+        cancel: (reason) => {
+          if (this.#over) return;
+          this.#drop();
+          this.#reader.cancelled(reason);
+        },
+      },
+      // highWaterMark 0: pull() runs only while the client has a read pending.
+      { highWaterMark: 0 },
+    );
+  }
+
+  /** Queues a chunk (a private copy: the client may keep it). */
+  push(chunk: Uint8Array): void {
+    if (this.#over || this.#tail) return;
+    if (this.#wanting) {
+      this.#wanting = false;
+      this.#controller.enqueue(chunk);
+      this.#reader.consumed(chunk.byteLength);
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  /** The agent finished: close once the client has read what is queued. */
+  end(): void {
+    this.#finishWith({ kind: 'close' });
+  }
+
+  /** A last chunk of the Hub's own (the SSE error event) after the queued ones, then close. */
+  endWith(last: Uint8Array): void {
+    this.#finishWith({ kind: 'close', last });
+  }
+
+  /** Error the body once the client has read what is queued. */
+  fail(error: unknown): void {
+    this.#finishWith({ kind: 'error', error });
+  }
+
+  /** Error the body now, dropping what is queued (the client is gone anyway). */
+  abort(error: unknown): void {
+    if (this.#over) return;
+    this.#drop();
+    this.#controller.error(error);
+  }
+
+  #finishWith(tail: Tail): void {
+    if (this.#over || this.#tail) return;
+    this.#tail = tail;
+    if (this.#wanting && this.#chunks.length === 0) {
+      this.#wanting = false;
+      this.#applyTail();
+    }
+  }
+
+  #pull(): void {
+    if (this.#over) return;
+    if (this.#chunks.length > 0) {
+      const chunk = this.#takeQueued();
+      this.#controller.enqueue(chunk);
+      this.#reader.consumed(chunk.byteLength);
+      return;
+    }
+    if (this.#tail) return this.#applyTail();
+    this.#wanting = true;
+  }
+
+  /**
+   * Everything queued, as one chunk: a client that fell behind catches up in one
+   * read rather than one per token (each read of a Durable Object's response
+   * body is a round trip to the Worker).
+   */
+  #takeQueued(): Uint8Array {
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    if (chunks.length === 1) return chunks[0]!;
+    let size = 0;
+    for (const chunk of chunks) size += chunk.byteLength;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return out;
+  }
+
+  #applyTail(): void {
+    const tail = this.#tail!;
+    this.#over = true;
+    if (tail.kind === 'error') return this.#controller.error(tail.error);
+    // A read is pending: `last` fulfils it, and the stream closes behind it.
+    if (tail.last) this.#controller.enqueue(tail.last);
+    this.#controller.close();
+  }
+
+  #drop(): void {
+    this.#over = true;
+    this.#chunks = [];
+  }
+}
+

@@ -1,0 +1,245 @@
+// One request relayed on one agent connection (one stream id): uploads the body
+// within the agent's credit, turns the agent's frames into the client Response,
+// and grants credit back as the client reads.
+import {
+  CloseCode,
+  controlFrame,
+  FrameType,
+  MAX_DATA_CHUNK,
+  parseControl,
+  ProtocolError,
+  ReceiveWindow,
+  SendWindow,
+  type ControlMessage,
+  type ControlTypeName,
+  type Frame,
+  type ResponseHead,
+  type Usage,
+} from '../../protocol/index';
+import { HttpError, type OpenAIErrorBody } from './errors';
+import { badGateway } from './hub-errors';
+import type { Relay } from './relay';
+import { RelayBody } from './relay-stream-body';
+
+/** What a stream needs from its agent connection. */
+export interface StreamLink {
+  readonly initialWindow: number;
+  send(frame: Frame): void;
+  /** The stream is over on this connection: free its slot. */
+  release(stream: RelayStream): void;
+}
+
+type Phase = 'opening' | 'streaming' | 'over';
+
+// RFC 9110 §7.6.1 hop-by-hop fields, plus content-length: the body is re-framed for the client.
+const DROPPED_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+]);
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+const encoder = new TextEncoder();
+
+export class RelayStream {
+  readonly id: number;
+  #link: StreamLink;
+  #relay: Relay;
+  #phase: Phase = 'opening';
+  #upload: SendWindow;
+  #offset = 0;
+  #uploaded = false;
+  /** Bytes the agent may still send before it must wait for a grant. */
+  #credit: number;
+  #grants: ReceiveWindow;
+  #body: RelayBody | undefined;
+  #sse = false;
+
+  constructor(id: number, link: StreamLink, relay: Relay) {
+    this.id = id;
+    this.#link = link;
+    this.#relay = relay;
+    this.#upload = new SendWindow(link.initialWindow);
+    this.#credit = link.initialWindow;
+    this.#grants = new ReceiveWindow(link.initialWindow);
+  }
+
+  /** Sends `request`, then as much of the body as credit allows. */
+  start(): void {
+    const { method, path, headers, requestId, model } = this.#relay.req;
+    this.#link.send(controlFrame('request', this.id, { method, path, headers, requestId, model }));
+    this.#sendBody();
+  }
+
+  /** A frame from the agent for this stream. Returns an error that must close the connection. */
+  receive(frame: Frame): ProtocolError | undefined {
+    if (frame.type === FrameType.data) return this.#data(frame.payload);
+    switch (frame.type) {
+      case FrameType.response:
+        return this.#parse('response', frame.payload, (head) => this.#response(head));
+      case FrameType.window:
+        return this.#parse('window', frame.payload, ({ bytes }) => {
+          this.#upload.grant(bytes);
+          if (this.#phase !== 'over') this.#sendBody();
+        });
+      case FrameType.end:
+        return this.#parse('end', frame.payload, ({ usage }) => this.#end(usage));
+      case FrameType.error:
+        return this.#parse('error', frame.payload, ({ code, message, status }) =>
+          this.#agentFailed(new HttpError(status ?? 502, code, message)),
+        );
+      case FrameType.cancel:
+        return this.#parse('cancel', frame.payload, ({ reason }) =>
+          this.#agentFailed(new HttpError(502, 'agent_cancelled', `The agent abandoned the request${reason ? `: ${reason}` : '.'}`)),
+        );
+      default:
+        return new ProtocolError('ERR_FRAME_TYPE', `frame type ${frame.type} is not valid on stream ${this.id}`);
+    }
+  }
+
+  /** The edge gives up on the stream (client gone, Hub closing): tells the agent once. */
+  abandon(err: HttpError): void {
+    if (this.#phase === 'over') return;
+    this.#link.send(controlFrame('cancel', this.id, { reason: err.message.slice(0, 256) }));
+    const wasStreaming = this.#phase === 'streaming';
+    this.#close();
+    if (wasStreaming) {
+      this.#body?.abort(err);
+      this.#relay.finish();
+    } else {
+      this.#relay.fail(err);
+    }
+  }
+
+  /** The connection is gone (already torn down; nothing to send). */
+  linkLost(why: string): void {
+    if (this.#phase === 'over') return;
+    const wasStreaming = this.#phase === 'streaming';
+    this.#phase = 'over';
+    if (!wasStreaming) return this.#relay.lost();
+    this.#endBodyWithError(new HttpError(502, 'agent_disconnected', `The agent disconnected mid-response (${why}).`));
+    this.#relay.finish();
+  }
+
+  #sendBody(): void {
+    if (this.#uploaded) return;
+    const body = this.#relay.req.body;
+    while (this.#offset < body.byteLength) {
+      const n = this.#upload.allowance(Math.min(MAX_DATA_CHUNK, body.byteLength - this.#offset));
+      if (n === 0) return;
+      this.#link.send({ type: FrameType.data, stream: this.id, payload: body.subarray(this.#offset, this.#offset + n) });
+      this.#upload.spend(n);
+      this.#offset += n;
+    }
+    this.#uploaded = true;
+    this.#link.send(controlFrame('end', this.id, {}));
+  }
+
+  #data(payload: Uint8Array): ProtocolError | undefined {
+    if (payload.byteLength > this.#credit) {
+      return new ProtocolError(
+        'ERR_FRAME_STREAM',
+        `stream ${this.id}: ${payload.byteLength} data bytes exceed the ${this.#credit} bytes of credit`,
+        CloseCode.policyViolation,
+      );
+    }
+    this.#credit -= payload.byteLength;
+    if (this.#phase === 'opening') {
+      this.#refuse('The agent sent body bytes before a response.');
+    } else if (this.#body) {
+      // A copy: the payload is a view into the whole coalesced message.
+      if (payload.byteLength > 0) this.#body.push(payload.slice());
+    } else {
+      this.#consumed(payload.byteLength); // a null-body status: nothing to hold
+    }
+    return undefined;
+  }
+
+  #response(head: ResponseHead): void {
+    if (this.#phase !== 'opening') return this.#refuse('The agent sent a second response.');
+    if (head.status < 200) return this.#refuse(`The agent answered with status ${head.status}.`);
+    let headers: Headers;
+    try {
+      headers = new Headers();
+      for (const [name, value] of Object.entries(head.headers)) {
+        if (!DROPPED_HEADERS.has(name.toLowerCase())) headers.append(name, value);
+      }
+      headers.set('x-request-id', this.#relay.req.requestId);
+    } catch {
+      return this.#refuse('The agent sent an invalid response header.');
+    }
+    this.#sse = (headers.get('content-type') ?? '').startsWith('text/event-stream');
+    const nullBody = NULL_BODY_STATUSES.has(head.status) || this.#relay.req.method === 'HEAD';
+    this.#body = nullBody
+      ? undefined
+      : new RelayBody({
+          consumed: (bytes) => this.#consumed(bytes),
+          cancelled: () => this.abandon(new HttpError(499, 'client_closed', 'client went away')),
+        });
+    this.#phase = 'streaming';
+    this.#relay.respond(new Response(this.#body?.stream ?? null, { status: head.status, headers }));
+  }
+
+  #end(usage: Usage | undefined): void {
+    if (this.#phase === 'opening') return this.#refuse('The agent ended the stream without a response.');
+    if (this.#phase === 'over') return;
+    this.#close();
+    this.#body?.end();
+    if (usage) this.#relay.usage(usage);
+    this.#relay.finish();
+  }
+
+  /** The agent sent `error` or `cancel`: the stream is over on its side. */
+  #agentFailed(err: HttpError): void {
+    if (this.#phase === 'over') return;
+    const wasStreaming = this.#phase === 'streaming';
+    this.#close();
+    if (!wasStreaming) return this.#relay.fail(err);
+    this.#endBodyWithError(err);
+    this.#relay.finish();
+  }
+
+  /** The agent broke this stream's rules: cancel it there, fail it here; other streams go on. */
+  #refuse(message: string): void {
+    this.#link.send(controlFrame('cancel', this.id, { reason: 'protocol violation' }));
+    this.#agentFailed(badGateway(message));
+  }
+
+  /** An SSE client gets a final error event (the openai SDK raises APIError on it); others see the body error. */
+  #endBodyWithError(err: HttpError): void {
+    if (!this.#body) return;
+    if (!this.#sse) return this.#body.fail(err);
+    const event: OpenAIErrorBody = { error: { message: err.message, type: 'api_error', param: null, code: err.code } };
+    this.#body.endWith(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+  }
+
+  #consumed(bytes: number): void {
+    if (this.#phase === 'over') return;
+    const grant = this.#grants.consume(bytes);
+    if (grant === 0) return;
+    this.#credit += grant;
+    this.#link.send(controlFrame('window', this.id, { bytes: grant }));
+  }
+
+  #close(): void {
+    this.#phase = 'over';
+    this.#link.release(this);
+  }
+
+  #parse<T extends ControlTypeName>(
+    type: T,
+    payload: Uint8Array,
+    then: (message: ControlMessage<T>) => void,
+  ): ProtocolError | undefined {
+    const parsed = parseControl(type, payload);
+    if (!parsed.ok) return parsed.error;
+    then(parsed.value);
+    return undefined;
+  }
+}

@@ -1,0 +1,110 @@
+// One client request on its way through the Hub: the promise relay() returns,
+// its current attempt, and the once-only onDone, across retries on other agents.
+import type { Usage } from '../../protocol/index';
+import type { HttpError } from './errors';
+import type { RelayRequest } from './hub-types';
+import type { RelayStream } from './relay-stream';
+
+/** What a Relay asks of the Hub. */
+export interface RelayHooks {
+  /** The agent of the current attempt vanished before answering: place the request again. */
+  retry(relay: Relay): void;
+  /** `req.signal` aborted: the client went away. */
+  abort(relay: Relay): void;
+  log(line: string): void;
+}
+
+export class Relay {
+  readonly req: RelayRequest;
+  readonly response: Promise<Response>;
+  /** Streams opened for this request so far. */
+  attempts = 0;
+  /** The attempt in progress, if any (none while queued). */
+  stream: RelayStream | undefined;
+  #hooks: RelayHooks;
+  #resolve!: (res: Response) => void;
+  #reject!: (err: HttpError) => void;
+  #settled = false;
+  #done = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #onAbort: (() => void) | undefined;
+
+  constructor(req: RelayRequest, hooks: RelayHooks) {
+    this.req = req;
+    this.#hooks = hooks;
+    this.response = new Promise<Response>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    if (req.signal && !req.signal.aborted) {
+      this.#onAbort = () => hooks.abort(this);
+      req.signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** relay() has resolved or rejected. */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** The request is over and onDone has run. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The agent answered: relay() resolves; the stream calls finish() when the body is over. */
+  respond(res: Response): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#resolve(res);
+  }
+
+  /** The request fails before a response: relay() rejects and the request is over. */
+  fail(err: HttpError): void {
+    if (!this.#settled) {
+      this.#settled = true;
+      this.#reject(err);
+    }
+    this.finish();
+  }
+
+  /** The attempt's agent vanished before answering. */
+  lost(): void {
+    this.stream = undefined;
+    if (!this.#done) this.#hooks.retry(this);
+  }
+
+  usage(usage: Usage): void {
+    this.#call(() => this.req.onUsage?.(usage), 'onUsage');
+  }
+
+  /** The request is over, however it ended; runs onDone once. */
+  finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.stream = undefined;
+    this.stopWaiting();
+    if (this.#onAbort) this.req.signal?.removeEventListener('abort', this.#onAbort);
+    this.#call(() => this.req.onDone?.(), 'onDone');
+  }
+
+  /** Arms the queue timeout. */
+  wait(ms: number, onTimeout: () => void): void {
+    this.stopWaiting();
+    this.#timer = setTimeout(onTimeout, ms);
+  }
+
+  stopWaiting(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  // The host's callbacks must not break the Hub's bookkeeping.
+  #call(fn: () => void, what: string): void {
+    try {
+      fn();
+    } catch (cause) {
+      this.#hooks.log(`request ${this.req.requestId}: ${what} threw: ${String(cause)}`);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Reads a request body under a byte limit (never holding more than the limit)
+// and parses the JSON object the OpenAI endpoints take.
+import { HttpError } from './errors';
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'request_too_large', `Request body is larger than the limit of ${limit} bytes.`);
+}
+
+/** The whole body; 413 from Content-Length before reading, or as soon as the count passes the limit. */
+export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = req.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let step: ReadableStreamReadResult<Uint8Array>;
+    try {
+      step = await reader.read();
+    } catch (cause) {
+      throw new HttpError(400, 'body_read_failed', 'The request body could not be read.', { cause });
+    }
+    if (step.done) break;
+    total += step.value.byteLength;
+    if (total > limit) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(step.value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as a JSON value; 400 `invalid_json` when it is not UTF-8 JSON. */
+export function parseJsonBody(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(body));
+  } catch (cause) {
+    throw new HttpError(400, 'invalid_json', 'We could not parse the JSON body of your request.', { cause });
+  }
+}

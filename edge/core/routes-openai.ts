@@ -1,0 +1,157 @@
+// The OpenAI-compatible API of ONE tenant: checks the key, the body and the
+// key's limits, then relays the request through the tenant's Hub unchanged.
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { Usage } from '../../protocol/index';
+import { invalidApiKey, notFound, onError } from './error-handler';
+import { HttpError } from './errors';
+import { forwardableHeaders } from './forward-headers';
+import { modelNotFound } from './hub-errors';
+import type { AgentInfo, RelayRequest } from './hub-types';
+import { parseApiKey } from './keys';
+import { KeyLimiter } from './limits';
+import { parseJsonBody, readBody } from './request-body';
+import { requestId } from './request-id';
+import type { ApiKeyRecord, TenantStore } from './store';
+
+/** What the routes need of a Hub; the Hub of edge/core/hub.ts is one. */
+export interface RelayHub {
+  relay(req: RelayRequest): Promise<Response>;
+  models(): string[];
+  agents(): AgentInfo[];
+}
+
+export interface OpenAIRoutesOptions {
+  tenant: string;
+  store: Pick<TenantStore, 'verifyKey' | 'recordUsage'>;
+  hub: RelayHub;
+  /** Shared by every app of the tenant, so per-key limits hold across them. */
+  limiter?: KeyLimiter;
+  log?: (line: string) => void;
+}
+
+type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord } };
+
+export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
+  const { tenant, store, hub } = opts;
+  const limiter = opts.limiter ?? new KeyLimiter();
+  const log = opts.log ?? console.error;
+  const app = new Hono<OpenAIEnv>();
+
+  const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
+    const parsed = parseApiKey(c.req.header('authorization'));
+    const key = parsed && parsed.tenant === tenant ? await store.verifyKey(tenant, parsed.key) : null;
+    if (!key) throw invalidApiKey();
+    c.set('key', key);
+    await next();
+  };
+
+  app.use('*', requestId());
+  app.use('/v1/*', authenticate);
+
+  app.get('/v1/models', (c) => {
+    const allowed = c.get('key').limits.models;
+    const data = listModels(hub).filter((m) => !allowed || allowed.includes(m.id));
+    return c.json({ object: 'list', data });
+  });
+
+  app.get('/v1/models/:model{.+}', (c) => {
+    const id = c.req.param('model');
+    const allowed = c.get('key').limits.models;
+    const model = listModels(hub).find((m) => m.id === id);
+    if (!model || (allowed && !allowed.includes(id))) throw modelNotFound(id);
+    return c.json(model);
+  });
+
+  app.post('/v1/*', async (c) => {
+    const key = c.get('key');
+    const body = await readBody(c.req.raw, key.limits.maxBodyBytes);
+    const json = parseJsonBody(body);
+    const model = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { model?: unknown }).model : undefined;
+    if (typeof model !== 'string' || model === '') {
+      throw new HttpError(400, 'missing_model', 'You must provide a model parameter.', { param: 'model' });
+    }
+    if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
+
+    const release = limiter.admit(key);
+    const meter = usageMeter((usage) => {
+      try {
+        store.recordUsage(key.id, usage);
+      } catch (err) {
+        log(`request ${c.get('requestId')}: recording usage of ${key.id} failed: ${String(err)}`);
+      }
+    });
+    const url = new URL(c.req.url);
+    try {
+      const res = await hub.relay({
+        method: c.req.method,
+        path: url.pathname + url.search,
+        headers: forwardableHeaders(c.req.raw.headers),
+        body,
+        model,
+        requestId: c.get('requestId'),
+        signal: c.req.raw.signal,
+        onUsage: meter.usage,
+        onDone: () => {
+          release();
+          meter.done();
+        },
+      });
+      meter.responded();
+      return res;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  });
+
+  app.notFound(notFound);
+  app.onError(onError(log));
+  return app;
+}
+
+interface ModelObject {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: 'vllama';
+}
+
+/** The Hub's models in OpenAI's shape; `created` is when the first agent serving it connected. */
+function listModels(hub: RelayHub): ModelObject[] {
+  const agents = hub.agents();
+  return hub.models().map((id) => {
+    const since = agents.filter((a) => a.models.includes(id)).map((a) => a.connectedAt);
+    const created = Math.floor((since.length ? Math.min(...since) : Date.now()) / 1000);
+    return { id, object: 'model', created, owned_by: 'vllama' };
+  });
+}
+
+const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
+
+/**
+ * Records each relayed request exactly once: with the agent's usage when it
+ * reports one, else with zero tokens once the stream is over and a response
+ * was given (a relay that failed before answering is not a served request).
+ * `done` may come before `responded` when a short response ends in the same turn.
+ */
+function usageMeter(record: (usage: Usage) => void) {
+  let recorded = false;
+  let finished = false;
+  let answered = false;
+  const once = (usage: Usage) => {
+    if (recorded) return;
+    recorded = true;
+    record(usage);
+  };
+  return {
+    usage: (usage: Usage) => once(usage),
+    done: () => {
+      finished = true;
+      if (answered) once(NO_TOKENS);
+    },
+    responded: () => {
+      answered = true;
+      if (finished) once(NO_TOKENS);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite, type SqliteSql } from '../node/sqlite';
+import { HttpError } from './errors';
+import { migrate, SCHEMA_VERSION } from './schema';
+import { TenantStore } from './store';
+import { DEFAULT_MAX_BODY_BYTES } from './defaults';
+
+describe('TenantStore on better-sqlite3 :memory:', () => {
+  let sql: SqliteSql;
+  let now = Date.UTC(2025, 0, 15, 12);
+  let store: TenantStore;
+
+  beforeEach(() => {
+    sql = openSqlite(':memory:');
+    migrate(sql);
+    now = Date.UTC(2025, 0, 15, 12);
+    store = new TenantStore(sql, { now: () => now });
+  });
+  afterEach(() => sql.close());
+
+  it('migrates once and records the schema version', () => {
+    expect(migrate(sql)).toBe(SCHEMA_VERSION);
+    expect(sql.all('SELECT version FROM schema_version')).toEqual([{ version: SCHEMA_VERSION }]);
+  });
+
+  it('creates a tenant whose first API key and agent token verify', async () => {
+    const created = await store.createTenant('acme');
+    expect(created.tenant).toBe('acme');
+    expect(created.keyId).toMatch(/^key_/);
+    const key = await store.verifyKey('acme', created.apiKey);
+    expect(key).toEqual({
+      id: created.keyId,
+      tenant: 'acme',
+      createdAt: now,
+      limits: { rpm: null, maxConcurrent: null, models: null, maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+    });
+    expect(await store.verifyAgentToken('acme', created.agentToken)).toBe(true);
+    expect(store.listTenants()).toEqual([{ name: 'acme', createdAt: now }]);
+  });
+
+  it('stores only hashes of secrets', async () => {
+    const created = await store.createTenant('acme');
+    const dump = JSON.stringify([sql.all('SELECT * FROM api_keys'), sql.all('SELECT * FROM agent_tokens')]);
+    expect(dump).not.toContain(created.apiKey.slice(-32));
+    expect(dump).not.toContain(created.agentToken.slice(-32));
+  });
+
+  it('answers 409 for a tenant that exists and 400 for a bad name', async () => {
+    await store.createTenant('acme');
+    await expect(store.createTenant('acme')).rejects.toMatchObject({ status: 409, code: 'tenant_exists' });
+    await expect(store.createTenant('Bad_Name')).rejects.toMatchObject({ status: 400, param: 'name' });
+  });
+
+  it('does not verify a key against another tenant, nor an agent token as a key', async () => {
+    const a = await store.createTenant('a');
+    await store.createTenant('b');
+    expect(await store.verifyKey('b', a.apiKey)).toBeNull();
+    expect(await store.verifyKey('a', a.agentToken)).toBeNull();
+    expect(await store.verifyAgentToken('a', a.apiKey)).toBe(false);
+  });
+
+  it('creates keys with limits and revokes them at once', async () => {
+    await store.createTenant('acme');
+    const { apiKey, id } = await store.createKey('acme', { rpm: 10, maxConcurrent: 2, models: ['m1'], maxBodyBytes: 1000 });
+    expect((await store.verifyKey('acme', apiKey))?.limits).toEqual({ rpm: 10, maxConcurrent: 2, models: ['m1'], maxBodyBytes: 1000 });
+    store.revokeKey('acme', id);
+    expect(await store.verifyKey('acme', apiKey)).toBeNull();
+    store.revokeKey('acme', id);
+  });
+
+  it('answers 404 for keys of unknown tenants and unknown key ids', async () => {
+    await store.createTenant('acme');
+    await expect(store.createKey('nope')).rejects.toBeInstanceOf(HttpError);
+    expect(() => store.revokeKey('acme', 'key_missing')).toThrow(expect.objectContaining({ status: 404 }));
+    const other = await store.createTenant('other');
+    expect(() => store.revokeKey('acme', other.keyId)).toThrow(expect.objectContaining({ status: 404 }));
+  });
+
+  it('adds usage per key and UTC day', async () => {
+    const { keyId } = await store.createTenant('acme');
+    store.recordUsage(keyId, { prompt_tokens: 10, completion_tokens: 5 });
+    store.recordUsage(keyId, { prompt_tokens: 1, completion_tokens: 2 });
+    now += 24 * 3600_000;
+    store.recordUsage(keyId, { prompt_tokens: 7, completion_tokens: 0 });
+    expect(store.usage('acme')).toEqual([
+      { keyId, day: '2025-01-15', requests: 2, promptTokens: 11, completionTokens: 7 },
+      { keyId, day: '2025-01-16', requests: 1, promptTokens: 7, completionTokens: 0 },
+    ]);
+    expect(() => store.usage('nope')).toThrow(expect.objectContaining({ status: 404 }));
+  });
+});

@@ -1,0 +1,191 @@
+// Tenants, API keys, agent tokens and usage over the shared Sql interface.
+// Keys are verified against storage on every request, so revocation is immediate.
+import { DEFAULT_MAX_BODY_BYTES } from './defaults';
+import { HttpError } from './errors';
+import { isTenantName, newAgentToken, newAgentTokenId, newApiKey, newKeyId, sha256Hex, TENANT_NAME } from './keys';
+import { atomically, type Sql } from './sql';
+
+/** Per-key limits; null means unlimited (rpm, maxConcurrent) or any model (models). */
+export interface KeyLimits {
+  rpm: number | null;
+  maxConcurrent: number | null;
+  models: string[] | null;
+  maxBodyBytes: number;
+}
+
+export type KeyLimitsInput = Partial<Omit<KeyLimits, 'maxBodyBytes'> & { maxBodyBytes: number | null }>;
+
+export interface ApiKeyRecord {
+  id: string;
+  tenant: string;
+  createdAt: number;
+  limits: KeyLimits;
+}
+
+export interface CreatedTenant {
+  tenant: string;
+  apiKey: string;
+  keyId: string;
+  agentToken: string;
+}
+
+export interface TenantRecord {
+  name: string;
+  createdAt: number;
+}
+
+export interface UsageRow {
+  keyId: string;
+  day: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface TokenCounts {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+interface KeyRow {
+  id: string;
+  tenant: string;
+  created_at: number;
+  rpm: number | null;
+  max_concurrent: number | null;
+  models: string | null;
+  max_body_bytes: number | null;
+}
+
+export class TenantStore {
+  readonly #sql: Sql;
+  readonly #now: () => number;
+
+  constructor(sql: Sql, opts: { now?: () => number } = {}) {
+    this.#sql = sql;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Creates a tenant with its first API key and agent token; 409 when it exists. */
+  async createTenant(name: string): Promise<CreatedTenant> {
+    if (!isTenantName(name)) {
+      throw new HttpError(400, 'invalid_tenant_name', `Tenant name must match ${TENANT_NAME}.`, { param: 'name' });
+    }
+    const apiKey = newApiKey(name);
+    const agentToken = newAgentToken(name);
+    const [keyHash, tokenHash] = await Promise.all([sha256Hex(apiKey), sha256Hex(agentToken)]);
+    const keyId = newKeyId();
+    const now = this.#now();
+    atomically(this.#sql, () => {
+      if (this.hasTenant(name)) throw new HttpError(409, 'tenant_exists', `Tenant "${name}" already exists.`, { param: 'name' });
+      this.#sql.run('INSERT INTO tenants (name, created_at) VALUES (?, ?)', name, now);
+      this.#insertKey(keyId, name, keyHash, now, {});
+      this.#sql.run(
+        'INSERT INTO agent_tokens (id, tenant, hash, created_at) VALUES (?, ?, ?, ?)',
+        newAgentTokenId(), name, tokenHash, now,
+      );
+    });
+    return { tenant: name, apiKey, keyId, agentToken };
+  }
+
+  hasTenant(name: string): boolean {
+    return this.#sql.all('SELECT 1 FROM tenants WHERE name = ?', name).length > 0;
+  }
+
+  listTenants(): TenantRecord[] {
+    return this.#sql
+      .all<{ name: string; created_at: number }>('SELECT name, created_at FROM tenants ORDER BY name')
+      .map((r) => ({ name: r.name, createdAt: r.created_at }));
+  }
+
+  /** Adds an API key to a tenant; 404 when the tenant is unknown. */
+  async createKey(tenant: string, limits: KeyLimitsInput = {}): Promise<{ apiKey: string; id: string }> {
+    this.#requireTenant(tenant);
+    const apiKey = newApiKey(tenant);
+    const id = newKeyId();
+    this.#insertKey(id, tenant, await sha256Hex(apiKey), this.#now(), limits);
+    return { apiKey, id };
+  }
+
+  /** Revokes a key at once; 404 when the tenant has no such key. Revoking twice is fine. */
+  revokeKey(tenant: string, id: string): void {
+    const rows = this.#sql.all<{ revoked_at: number | null }>('SELECT revoked_at FROM api_keys WHERE id = ? AND tenant = ?', id, tenant);
+    if (rows.length === 0) throw new HttpError(404, 'key_not_found', `No key "${id}" for tenant "${tenant}".`);
+    if (rows[0].revoked_at === null) this.#sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ?', this.#now(), id);
+  }
+
+  /** The live key record for a whole API key, or null (unknown, revoked, other tenant). */
+  async verifyKey(tenant: string, key: string): Promise<ApiKeyRecord | null> {
+    const hash = await sha256Hex(key);
+    const row = this.#sql.all<KeyRow>(
+      `SELECT id, tenant, created_at, rpm, max_concurrent, models, max_body_bytes
+         FROM api_keys WHERE hash = ? AND tenant = ? AND revoked_at IS NULL`,
+      hash, tenant,
+    )[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      tenant: row.tenant,
+      createdAt: row.created_at,
+      limits: {
+        rpm: row.rpm,
+        maxConcurrent: row.max_concurrent,
+        models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+        maxBodyBytes: row.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
+      },
+    };
+  }
+
+  async verifyAgentToken(tenant: string, token: string): Promise<boolean> {
+    const hash = await sha256Hex(token);
+    return this.#sql.all('SELECT 1 FROM agent_tokens WHERE hash = ? AND tenant = ? AND revoked_at IS NULL', hash, tenant).length > 0;
+  }
+
+  /** Counts one finished request and its tokens for the key, on today's (UTC) row. */
+  recordUsage(keyId: string, usage: TokenCounts): void {
+    const day = new Date(this.#now()).toISOString().slice(0, 10);
+    this.#sql.run(
+      `INSERT INTO usage (key_id, day, requests, prompt_tokens, completion_tokens) VALUES (?, ?, 1, ?, ?)
+       ON CONFLICT (key_id, day) DO UPDATE SET
+         requests = requests + 1,
+         prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+         completion_tokens = completion_tokens + excluded.completion_tokens`,
+      keyId, day, usage.prompt_tokens, usage.completion_tokens,
+    );
+  }
+
+  /** Usage of every key of a tenant (revoked ones included), by key and day; 404 when the tenant is unknown. */
+  usage(tenant: string): UsageRow[] {
+    this.#requireTenant(tenant);
+    return this.#sql
+      .all<{ key_id: string; day: string; requests: number; prompt_tokens: number; completion_tokens: number }>(
+        `SELECT u.key_id, u.day, u.requests, u.prompt_tokens, u.completion_tokens
+           FROM usage u JOIN api_keys k ON k.id = u.key_id
+          WHERE k.tenant = ? ORDER BY u.day, u.key_id`,
+        tenant,
+      )
+      .map((r) => ({
+        keyId: r.key_id,
+        day: r.day,
+        requests: r.requests,
+        promptTokens: r.prompt_tokens,
+        completionTokens: r.completion_tokens,
+      }));
+  }
+
+  #requireTenant(name: string): void {
+    if (!this.hasTenant(name)) throw new HttpError(404, 'tenant_not_found', `No tenant "${name}".`);
+  }
+
+  #insertKey(id: string, tenant: string, hash: string, now: number, limits: KeyLimitsInput): void {
+    this.#sql.run(
+      `INSERT INTO api_keys (id, tenant, hash, created_at, rpm, max_concurrent, models, max_body_bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      id, tenant, hash, now,
+      limits.rpm ?? null,
+      limits.maxConcurrent ?? null,
+      limits.models ? JSON.stringify(limits.models) : null,
+      limits.maxBodyBytes ?? null,
+    );
+  }
+}

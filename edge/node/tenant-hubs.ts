@@ -1,0 +1,50 @@
+// The Node host's tenants in memory: one Hub and one OpenAI app per tenant,
+// created on first use (an agent dialling in, or a request with the tenant's key).
+import { Hub } from '../core/hub';
+import { KeyLimiter } from '../core/limits';
+import { openaiRoutes } from '../core/routes-openai';
+import type { TenantStore } from '../core/store';
+
+export interface TenantEdge {
+  hub: Hub;
+  app: ReturnType<typeof openaiRoutes>;
+}
+
+export interface TenantHubsOptions {
+  store: TenantStore;
+  queueTimeoutMs?: number;
+  log: (line: string) => void;
+}
+
+export class TenantHubs {
+  readonly #opts: TenantHubsOptions;
+  readonly #tenants = new Map<string, TenantEdge>();
+
+  constructor(opts: TenantHubsOptions) {
+    this.#opts = opts;
+  }
+
+  /** The tenant's Hub and app, created on first use; undefined when no such tenant is stored. */
+  get(tenant: string): TenantEdge | undefined {
+    const live = this.#tenants.get(tenant);
+    if (live) return live;
+    // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
+    if (!this.#opts.store.hasTenant(tenant)) return undefined;
+    const { store, queueTimeoutMs, log } = this.#opts;
+    const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, log });
+    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), log });
+    const edge = { hub, app };
+    this.#tenants.set(tenant, edge);
+    return edge;
+  }
+
+  /** The tenant's Hub if one is live, without creating it. */
+  peek(tenant: string): Hub | undefined {
+    return this.#tenants.get(tenant)?.hub;
+  }
+
+  close(): void {
+    for (const { hub } of this.#tenants.values()) hub.close();
+    this.#tenants.clear();
+  }
+}
