@@ -1,12 +1,14 @@
 // The systemd unit for `vllama agent` (`--print-systemd`): the current settings
 // baked into ExecStart, the token read from an EnvironmentFile so it never shows
 // in the unit, `systemctl status` or `ps`.
-import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from './config';
 import { VLLM_KILL_AFTER_MS } from './supervisor-defaults';
+import { resolveOnPath } from './executable-path';
+
+export { resolveOnPath };
 
 export interface SystemdUnitOptions {
   /** Absolute path of node; defaults to the one running now. */
@@ -33,20 +35,6 @@ export function systemdQuote(word: string): string {
 }
 
 /** An executable named without a path, looked up like a shell would; undefined when absent. */
-export function resolveOnPath(command: string, path = process.env.PATH ?? ''): string | undefined {
-  if (command.includes('/')) return resolve(command);
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 function currentUser(): string | undefined {
   try {
     const name = userInfo().username;

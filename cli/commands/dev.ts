@@ -6,7 +6,7 @@ import { startAgent } from '../../agent/agent';
 import { startNodeEdge } from '../../edge/node/server';
 import { startSim } from '../../sim/server';
 import { intFlag, stringFlag, type Command } from '../command';
-import { findOnPath } from '../find-on-path';
+import { resolveOnPath } from '../../agent/executable-path';
 import { loadOrCreateAdminToken } from '../../edge/node/admin-token';
 import { createTenantViaAdmin } from '../admin-client';
 
@@ -37,7 +37,7 @@ export const dev: Command = {
     const edge = await startNodeEdge({ port, host: '127.0.0.1', dataDir, adminToken, log });
     const creds = await devTenant(edge.url, adminToken, dataDir);
 
-    const vllm = ctx.flags.sim ? undefined : await findOnPath('vllm');
+    const vllm = ctx.flags.sim ? undefined : resolveOnPath('vllm');
     let upstream: { url: string; close(): Promise<void> };
     if (vllm) {
       log(`dev: vLLM found at ${vllm}; starting it (this can take minutes for a big model)`);

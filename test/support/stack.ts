@@ -1,0 +1,106 @@
+// A whole bridge for end-to-end tests: an edge host (Node CLI process or
+// `wrangler dev`), the simulator and agents as real processes, and openai
+// SDK clients pointed at the edge and directly at the simulator.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { freePort, vllama, vllamaOnce, waitFor, type Child } from './processes';
+
+export type HostKind = 'node' | 'workers';
+
+export interface EdgeUnderTest {
+  kind: HostKind;
+  url: string;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+export interface Tenant {
+  tenant: string;
+  apiKey: string;
+  agentToken: string;
+}
+
+export const MODEL = 'facebook/opt-125m';
+
+let tenantSeq = 0;
+
+export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+  const dir = await mkdtemp(join(tmpdir(), 'vllama-edge-'));
+  const port = await freePort();
+  const adminToken = `adm-${Math.random().toString(36).slice(2)}`;
+  const args = ['edge', '--port', String(port), '--data', dir, '--admin-token', adminToken];
+  if (opts.queueTimeoutS !== undefined) args.push('--queue-timeout', String(opts.queueTimeoutS));
+  const child = await vllama(args, /listening on (http:\/\/\S+)/i);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
+  return {
+    kind: 'node',
+    url,
+    adminToken,
+    close: async () => {
+      await child.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startEdge(kind: HostKind, opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+  if (kind === 'node') return startNodeEdgeProcess(opts);
+  const { startWorkersEdge } = await import('../hosts/workers-host');
+  const edge = await startWorkersEdge({ queueTimeoutMs: opts.queueTimeoutS !== undefined ? opts.queueTimeoutS * 1000 : undefined });
+  return { kind, ...edge };
+}
+
+export async function startSimProcess(extra: string[] = []): Promise<Child & { url: string }> {
+  const port = await freePort();
+  const child = await vllama(['sim', '--port', String(port), '--model', MODEL, ...extra], new RegExp(`127\\.0\\.0\\.1:${port}`));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/health`)).ok, 10_000, 'sim /health');
+  return { ...child, url };
+}
+
+export async function createTenant(edge: EdgeUnderTest, prefix = 't'): Promise<Tenant> {
+  const name = `${prefix}-${process.pid}-${++tenantSeq}`;
+  const r = await vllamaOnce(['tenant', 'create', name, '--edge', edge.url, '--admin-token', edge.adminToken, '--json']);
+  if (r.exitCode !== 0) throw new Error(`tenant create failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Tenant;
+}
+
+export async function startAgentProcess(edge: EdgeUnderTest, tenant: Tenant, upstream: string, extra: string[] = []): Promise<Child> {
+  return vllama(['agent', '--edge', edge.url, '--token', tenant.agentToken, '--upstream', upstream, ...extra], /connected/i);
+}
+
+export function clientFor(edge: EdgeUnderTest, tenant: Tenant): OpenAI {
+  return new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0, timeout: 60_000 });
+}
+
+export function directClient(simUrl: string): OpenAI {
+  return new OpenAI({ baseURL: `${simUrl}/v1`, apiKey: 'direct', maxRetries: 0, timeout: 60_000 });
+}
+
+/** Waits until the tenant's edge lists `model` (its agent is connected and ready). */
+export async function waitForModel(edge: EdgeUnderTest, tenant: Tenant, model = MODEL): Promise<void> {
+  await waitFor(async () => {
+    const r = await fetch(`${edge.url}/v1/models`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });
+    const body = (await r.json()) as { data?: { id: string }[] };
+    return body.data?.some((m) => m.id === model) || undefined;
+  }, 15_000, `model ${model} listed by the edge`);
+}
+
+/** Reads one counter of the simulator's Prometheus metrics, summed over matching label sets. */
+export async function simMetric(simUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${simUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+export const hostKinds: HostKind[] = process.env.VLLAMA_TEST_HOSTS
+  ? (process.env.VLLAMA_TEST_HOSTS.split(',') as HostKind[])
+  : ['node', 'workers'];
