@@ -17,7 +17,7 @@ import {
 } from '../../protocol/index';
 import { acceptHello, closeReason, parseHello } from './agent-link-handshake';
 import { StreamIds } from './agent-link-stream-ids';
-import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory } from './hub-types';
+import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory, StreamInfo } from './hub-types';
 import type { Relay } from './relay';
 import { RelayStream, type StreamLink } from './relay-stream';
 
@@ -106,6 +106,11 @@ export class AgentLink implements AgentConnection, StreamLink {
       gpus: hello.gpus,
       version: hello.version,
     };
+  }
+
+  streams(): StreamInfo[] {
+    const agentId = this.#hello?.agentId ?? '?';
+    return [...this.#streams.values()].map((stream) => stream.info(agentId));
   }
 
   /** A host restored this socket (hibernation): live at once with the remembered hello, no handshake. */

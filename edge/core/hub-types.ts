@@ -72,6 +72,18 @@ export interface AgentInfo {
   version?: string;
 }
 
+/** One open stream, for the admin API (`GET /admin/v1/tenants/:name/streams`). */
+export interface StreamInfo {
+  agentId: string;
+  stream: number;
+  requestId: string;
+  model: string;
+  /** `opening` until the agent's `response`, then `streaming`. */
+  phase: 'opening' | 'streaming';
+  /** Agent bytes held for a client that has not read them; at most the stream window. */
+  bufferedBytes: number;
+}
+
 export interface HubOptions {
   /** Tenant this Hub serves (for logs). */
   tenant: string;

@@ -6,7 +6,7 @@ import type { Hello } from '../../protocol/index';
 import { AgentLink, type LinkEvents } from './agent-link';
 import { MAX_ATTEMPTS, MAX_QUEUE, MODEL_MEMORY_MS, QUEUE_TIMEOUT_MS, STARTUP_GRACE_MS } from './defaults';
 import { agentLost, clientClosed, edgeClosing, internalError, modelNotFound, noAgent, queueFull } from './hub-errors';
-import type { AgentConnection, AgentInfo, AgentSocket, HubOptions, LinkMemory, RelayRequest } from './hub-types';
+import type { AgentConnection, AgentInfo, AgentSocket, HubOptions, LinkMemory, RelayRequest, StreamInfo } from './hub-types';
 import { Relay, type RelayHooks } from './relay';
 import { WaitQueue } from './queue';
 
@@ -104,6 +104,11 @@ export class Hub {
     return [...this.#links.values()].map((link) => link.info());
   }
 
+  /** Open streams and what each holds for its client (admin API). */
+  streams(): StreamInfo[] {
+    return [...this.#links.values()].flatMap((link) => link.streams());
+  }
+
   /** Closes all agent sockets (1001) and fails queued requests with 503. */
   close(): void {
     if (this.#closed) return;
@@ -176,6 +181,7 @@ export class Hub {
       do {
         this.#pumpAgain = false;
         this.#queue.drain((relay) => {
+          if (relay.done) return true; // settled meanwhile (a bug path re-queued it); drop it
           const link = this.#pick(relay.req.model);
           if (!link) return false;
           this.#dispatch(relay, link);

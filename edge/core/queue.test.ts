@@ -43,4 +43,16 @@ describe('WaitQueue', () => {
     expect(q.delete('a')).toBe(false);
     expect(q.clear()).toEqual(['b']);
   });
+
+  it('keeps the waiters it had not offered yet when taking one throws', () => {
+    const q = new WaitQueue<string>(10);
+    for (const x of ['a', 'b', 'c']) q.push(x);
+    expect(() =>
+      q.drain((x) => {
+        if (x === 'b') throw new Error('bug');
+        return false;
+      }),
+    ).toThrow('bug');
+    expect(q.clear()).toEqual(['a', 'b', 'c']);
+  });
 });

@@ -40,9 +40,15 @@ export class WaitQueue<T> {
     const waiting = this.#items;
     this.#items = [];
     const kept: T[] = [];
-    for (const item of waiting) if (!take(item)) kept.push(item);
-    // Only retries can arrive while draining (a stream start sends nothing synchronously); they go first.
-    this.#items = this.#items.length === 0 ? kept : [...this.#items, ...kept];
+    let at = 0;
+    try {
+      for (; at < waiting.length; at++) if (!take(waiting[at]!)) kept.push(waiting[at]!);
+    } finally {
+      // If `take` threw, the item it threw on and those after it stay queued.
+      const rest = at < waiting.length ? waiting.slice(at) : [];
+      // Only retries can arrive while draining (a stream start sends nothing synchronously); they go first.
+      this.#items = this.#items.length === 0 && rest.length === 0 ? kept : [...this.#items, ...kept, ...rest];
+    }
   }
 
   /** Empties the queue, returning what waited. */

@@ -17,6 +17,7 @@ export class RelayBody {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   /** Agent bytes the client has not read yet (at most one window: the agent has no more credit). */
   #chunks: Uint8Array[] = [];
+  #buffered = 0;
   /** A read is pending and nothing was queued: the next chunk goes straight to the client. */
   #wanting = false;
   #tail: Tail | undefined;
@@ -41,6 +42,11 @@ export class RelayBody {
     );
   }
 
+  /** Agent bytes waiting for the client. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
   /** Queues a chunk (a private copy: the client may keep it). */
   push(chunk: Uint8Array): void {
     if (this.#over || this.#tail) return;
@@ -51,6 +57,7 @@ export class RelayBody {
       return;
     }
     this.#chunks.push(chunk);
+    this.#buffered += chunk.byteLength;
   }
 
   /** The agent finished: close once the client has read what is queued. */
@@ -104,6 +111,7 @@ export class RelayBody {
   #takeQueued(): Uint8Array {
     const chunks = this.#chunks;
     this.#chunks = [];
+    this.#buffered = 0;
     if (chunks.length === 1) return chunks[0]!;
     let size = 0;
     for (const chunk of chunks) size += chunk.byteLength;
@@ -128,6 +136,7 @@ export class RelayBody {
   #drop(): void {
     this.#over = true;
     this.#chunks = [];
+    this.#buffered = 0;
   }
 }
 

@@ -156,6 +156,9 @@ describe('flow control', () => {
 
     expect(agent.granted(rs.stream)).toBe(0);
     expect(agent.closedWith).toBeUndefined();
+    expect(hub.streams()).toEqual([
+      { agentId: 'gpu-1', stream: rs.stream, requestId: 'slow', model: 'm', phase: 'streaming', bufferedBytes: INITIAL_STREAM_WINDOW },
+    ]);
 
     // The slow reader now reads; grants never exceed what it took.
     let read = 0;

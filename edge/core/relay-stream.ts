@@ -18,6 +18,7 @@ import {
 } from '../../protocol/index';
 import { HttpError, type OpenAIErrorBody } from './errors';
 import { badGateway } from './hub-errors';
+import type { StreamInfo } from './hub-types';
 import type { Relay } from './relay';
 import { RelayBody } from './relay-stream-body';
 
@@ -68,6 +69,12 @@ export class RelayStream {
     this.#upload = new SendWindow(link.initialWindow);
     this.#credit = link.initialWindow;
     this.#grants = new ReceiveWindow(link.initialWindow);
+  }
+
+  info(agentId: string): StreamInfo {
+    const { requestId, model } = this.#relay.req;
+    const phase = this.#phase === 'opening' ? 'opening' : 'streaming';
+    return { agentId, stream: this.id, requestId, model, phase, bufferedBytes: this.#body?.bufferedBytes ?? 0 };
   }
 
   /** Sends `request`, then as much of the body as credit allows. */
