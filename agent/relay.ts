@@ -125,7 +125,7 @@ export class Relay implements StreamHandler {
   #data(stream: Stream, payload: Uint8Array): ProtocolError | undefined {
     if (stream.abort) return undefined; // after `end`; nothing more is read
     if (payload.byteLength > stream.credit) {
-      return new ProtocolError('ERR_FRAME_STREAM', `stream ${stream.id} sent ${payload.byteLength} bytes with ${stream.credit} of credit`, CloseCode.policyViolation);
+      return new ProtocolError('ERR_WINDOW', `stream ${stream.id} sent ${payload.byteLength} bytes with ${stream.credit} of credit`, CloseCode.policyViolation);
     }
     stream.credit -= payload.byteLength;
     const maxBody = this.#opts.maxBody ?? MAX_REQUEST_BODY;

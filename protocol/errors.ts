@@ -19,6 +19,10 @@ export type ProtocolErrorCode =
   | 'ERR_FRAME_TOO_BIG'
   | 'ERR_FRAME_TYPE'
   | 'ERR_FRAME_STREAM'
+  /** The first frame on a connection was not a valid hello. */
+  | 'ERR_HANDSHAKE'
+  /** A sender put more body bytes on a stream than its credit. */
+  | 'ERR_WINDOW'
   | 'ERR_CONTROL_JSON'
   | 'ERR_CONTROL_SCHEMA'
   | 'ERR_VERSION';

@@ -18,7 +18,7 @@ import {
 /** Checks the first frame; returns the hello and the welcome to send, or the error to close with. */
 export function acceptHello(frame: Frame): Result<{ hello: Hello; welcome: Frame }> {
   if (frame.type !== FrameType.hello || frame.stream !== CONNECTION_STREAM) {
-    return { ok: false, error: new ProtocolError('ERR_FRAME_TYPE', 'the first frame must be hello on stream 0', CloseCode.policyViolation) };
+    return { ok: false, error: new ProtocolError('ERR_HANDSHAKE', 'the first frame must be hello on stream 0', CloseCode.policyViolation) };
   }
   const hello = parseHello(frame.payload);
   if (!hello.ok) return hello;

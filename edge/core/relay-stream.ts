@@ -151,7 +151,7 @@ export class RelayStream {
   #data(payload: Uint8Array): ProtocolError | undefined {
     if (payload.byteLength > this.#credit) {
       return new ProtocolError(
-        'ERR_FRAME_STREAM',
+        'ERR_WINDOW',
         `stream ${this.id}: ${payload.byteLength} data bytes exceed the ${this.#credit} bytes of credit`,
         CloseCode.policyViolation,
       );
