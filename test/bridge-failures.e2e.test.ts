@@ -9,7 +9,7 @@ import {
   hostKinds,
   MODEL,
   startAgentProcess,
-  startEdge,
+  startEdgeAndSim,
   startSimProcess,
   waitForModel,
   type EdgeUnderTest,
@@ -23,12 +23,9 @@ describe.each(hostKinds)('failures on the %s edge', (kind) => {
   const children: Child[] = [];
 
   beforeAll(async () => {
-    [edge, sim] = await Promise.all([
-      // Long enough for a replacement agent process to start (tsx load + dial), short enough for the 503 test.
-      startEdge(kind, { queueTimeoutS: 8 }),
-      // Zero-delay engine with a long context: lots of bytes quickly, for the slow reader.
-      startSimProcess(['--step-base-ms', '0', '--step-per-seq-ms', '0', '--prefill-per-token-ms', '0', '--max-model-len', '1000000']),
-    ]);
+    // Long enough for a replacement agent process to start (tsx load + dial), short enough for the 503 test.
+    // Zero-delay engine with a long context: lots of bytes quickly, for the slow reader.
+    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 8 }, ['--step-base-ms', '0', '--step-per-seq-ms', '0', '--prefill-per-token-ms', '0', '--max-model-len', '1000000']);
   }, 120_000);
 
   afterEach(async () => {

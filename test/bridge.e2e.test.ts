@@ -12,8 +12,7 @@ import {
   MODEL,
   simMetric,
   startAgentProcess,
-  startEdge,
-  startSimProcess,
+  startEdgeAndSim,
   waitForModel,
   type EdgeUnderTest,
   type Tenant,
@@ -53,7 +52,7 @@ describe.each(hostKinds)('the bridge on the %s edge', (kind) => {
   let direct: OpenAI;
 
   beforeAll(async () => {
-    [edge, sim] = await Promise.all([startEdge(kind, { queueTimeoutS: 4 }), startSimProcess()]);
+    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 4 });
     tenant = await createTenant(edge);
     agent = await startAgentProcess(edge, tenant, sim.url);
     await waitForModel(edge, tenant);

@@ -29,7 +29,8 @@ export function forwardableHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     const key = name.toLowerCase();
-    if (!DROPPED.has(key) && !named.has(key)) out[key] = value;
+    // cf-* (client IP, country, ray id) describe the client to Cloudflare, not to the GPU host.
+    if (!DROPPED.has(key) && !named.has(key) && !key.startsWith('cf-')) out[key] = value;
   });
   return out;
 }

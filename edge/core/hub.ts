@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Hello } from '../../protocol/index';
 import { AgentLink, type LinkEvents } from './agent-link';
-import { MAX_ATTEMPTS, MAX_QUEUE, MODEL_MEMORY_MS, QUEUE_TIMEOUT_MS, STARTUP_GRACE_MS } from './defaults';
+import { HELLO_TIMEOUT_MS, MAX_ATTEMPTS, MAX_QUEUE, MODEL_MEMORY_MS, QUEUE_TIMEOUT_MS, STARTUP_GRACE_MS } from './defaults';
 import { agentLost, clientClosed, edgeClosing, internalError, modelNotFound, noAgent, queueFull } from './hub-errors';
 import type { AgentConnection, AgentInfo, AgentSocket, HubOptions, LinkMemory, RelayRequest, StreamInfo } from './hub-types';
 import { Relay, type RelayHooks } from './relay';
@@ -15,6 +15,7 @@ const optionsSchema = z.object({
   queueTimeoutMs: z.number().int().positive().optional(),
   maxQueue: z.number().int().nonnegative().optional(),
   startupGraceMs: z.number().int().nonnegative().optional(),
+  helloTimeoutMs: z.number().int().positive().optional(),
   schedule: z.custom<HubOptions['schedule']>((v) => typeof v === 'function', 'schedule must be a function'),
 });
 
@@ -27,6 +28,7 @@ export class Hub {
   #now: () => number;
   #log: (line: string) => void;
   #queueTimeoutMs: number;
+  #helloTimeoutMs: number;
   #graceUntil: number;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Live agents by agentId (handshake done). */
@@ -63,13 +65,15 @@ export class Hub {
     const log = opts.log ?? (() => {});
     this.#log = (line) => log(`[hub ${this.#tenant}] ${line}`);
     this.#queueTimeoutMs = opts.queueTimeoutMs ?? QUEUE_TIMEOUT_MS;
+    this.#helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     this.#queue = new WaitQueue(opts.maxQueue ?? MAX_QUEUE);
     this.#graceUntil = this.#now() + (opts.startupGraceMs ?? STARTUP_GRACE_MS);
   }
 
   /**
    * A host hands over an open agent socket. With `restored` (a hello remembered
-   * via socket.remember, and its memory) the agent is live at once, no handshake.
+   * via socket.remember, and its memory) the agent is live at once, no handshake;
+   * otherwise it must say hello within the hello timeout.
    */
   connect(socket: AgentSocket, restored?: Hello, memory?: LinkMemory): AgentConnection {
     const link = new AgentLink(socket, this.#events, { schedule: this.#schedule, now: this.#now, log: this.#log });
@@ -80,6 +84,8 @@ export class Hub {
       // back already, so unadvertised models need no startup grace.
       this.#graceUntil = 0;
       link.restore(restored, memory);
+    } else {
+      link.awaitHello(this.#helloTimeoutMs);
     }
     return link;
   }
@@ -203,6 +209,9 @@ export class Hub {
   #expire(relay: Relay): void {
     if (!this.#queue.delete(relay)) return;
     const model = relay.req.model;
+    // Agents are connected and none has offered this model, now or lately: it does not
+    // exist here, even if the startup grace made the request wait (it ends no later than this).
+    if (this.#links.size > 0 && !this.#known(model)) return relay.fail(modelNotFound(model));
     const connected = [...this.#links.values()].some((link) => link.serves(model));
     relay.fail(noAgent(model, this.#queueTimeoutMs, connected));
   }

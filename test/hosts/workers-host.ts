@@ -2,6 +2,7 @@
 // Durable Objects with SQLite) on a free loopback port, the twin of the Node
 // host's `startNodeEdge`. Kills its whole process group on close: no orphan workerd.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,28 +39,53 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 3_000;
 /** Port races (a free port taken before wrangler binds it) are retried this often. */
 const START_ATTEMPTS = 3;
+const PORT_TAKEN = 'port taken';
 
 const live = new Set<ChildProcess>();
-// A test run that dies without closing its edges still takes workerd down with it.
-process.once('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
-});
+/** Temp storage dirs this module made and has not removed yet. */
+const ownDirs = new Set<string>();
+let guarded = false;
+
+/**
+ * A test process that ends without closing its edges (an exception, `timeout`'s
+ * SIGTERM, Ctrl-C) still takes their process groups down: a wrangler killed
+ * alone leaves workerd running, holding its port and storage.
+ */
+function guardExit(): void {
+  if (guarded) return;
+  guarded = true;
+  const killAll = () => {
+    for (const child of live) killGroup(child, 'SIGKILL');
+    live.clear();
+    for (const dir of ownDirs) rmSync(dir, { recursive: true, force: true });
+    ownDirs.clear();
+  };
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal); // this listener is gone: the default action ends the process
+    });
+  }
+}
 
 export async function startWorkersEdge(opts: WorkersEdgeOptions = {}): Promise<WorkersEdge> {
+  guardExit();
   const adminToken = opts.adminToken ?? `adm-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'vllama-workers-')));
+  if (ownDir) ownDirs.add(dataDir);
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     try {
       return await startOnce({ ...opts, adminToken, dataDir }, ownDir);
     } catch (err) {
       lastError = err as Error;
-      // Only a port taken under us is worth another try; anything else would fail the same way.
-      if (opts.port || !/address already in use|EADDRINUSE/i.test(lastError.message)) break;
+      // Only a free port taken under us is worth another try; anything else would fail the same way.
+      if (opts.port || !lastError.message.includes(PORT_TAKEN)) break;
     }
   }
-  if (ownDir) await rm(dataDir, { recursive: true, force: true });
+  if (ownDir) await removeDir(dataDir);
   throw lastError;
 }
 
@@ -111,7 +137,6 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const stop = async () => {
     live.delete(child);
     if (child.exitCode === null && child.signalCode === null) {
@@ -124,8 +149,9 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
     killGroup(child, 'SIGKILL');
   };
 
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   try {
-    await waitForHealth(url, child, opts.startupTimeoutMs ?? STARTUP_TIMEOUT_MS);
+    await waitForReady(url, child, () => output, opts.startupTimeoutMs ?? STARTUP_TIMEOUT_MS);
   } catch (err) {
     await stop();
     throw new Error(`wrangler dev did not become healthy at ${url}: ${(err as Error).message}\n--- wrangler output ---\n${output}`);
@@ -135,26 +161,38 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   const close = () =>
     (closing ??= (async () => {
       await stop();
-      if (ownDir) await rm(opts.dataDir, { recursive: true, force: true });
+      if (ownDir) await removeDir(opts.dataDir);
     })());
   return { url, port, adminToken: opts.adminToken, close };
 }
 
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Waits for wrangler's "Ready on URL" (on our port, not one it moved to) and then for GET /healthz. */
+async function waitForReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
+  let last = 'no "Ready on" line yet';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`wrangler exited (${child.exitCode ?? child.signalCode})`);
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-      last = `GET /healthz answered ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
+    const ready = /Ready on (http:\/\/\S+)/.exec(output())?.[1];
+    if (ready) {
+      // Given a busy port, wrangler serves on the next free one; a server answering on ours is someone else's.
+      if (new URL(ready).port !== new URL(url).port) throw new Error(`${PORT_TAKEN}: wrangler is on ${ready} instead`);
+      try {
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        if (res.ok) return;
+        last = `GET /healthz answered ${res.status}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
     }
+    if (/address already in use|EADDRINUSE/i.test(output())) throw new Error(`${PORT_TAKEN}: address already in use`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`timed out after ${timeoutMs} ms (${last})`);
+}
+
+async function removeDir(dir: string): Promise<void> {
+  ownDirs.delete(dir);
+  await rm(dir, { recursive: true, force: true });
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -104,3 +104,15 @@ export async function simMetric(simUrl: string, name: string, labels: Record<str
 export const hostKinds: HostKind[] = process.env.VLLAMA_TEST_HOSTS
   ? (process.env.VLLAMA_TEST_HOSTS.split(',') as HostKind[])
   : ['node', 'workers'];
+
+/** Starts an edge and a simulator together; if either fails, stops the other before rethrowing. */
+export async function startEdgeAndSim(kind: HostKind, edgeOpts: { queueTimeoutS?: number }, simArgs: string[] = []): Promise<[EdgeUnderTest, Child & { url: string }]> {
+  const edgeP = startEdge(kind, edgeOpts);
+  const simP = startSimProcess(simArgs);
+  try {
+    return await Promise.all([edgeP, simP]);
+  } catch (err) {
+    await Promise.allSettled([edgeP.then((e) => e.close()), simP.then((s) => s.stop())]);
+    throw err;
+  }
+}

@@ -1,0 +1,28 @@
+// The bindings and variables wrangler.toml gives the Worker and its Durable Objects.
+import type { RegistryDO } from './registry-do';
+import type { TenantDO } from './tenant-do';
+
+export interface Env {
+  /** One Durable Object per tenant, addressed by `idFromName(tenant)`. */
+  TENANT: DurableObjectNamespace<TenantDO>;
+  /** The one registry of tenant names, addressed by `idFromName(REGISTRY_NAME)`. */
+  REGISTRY: DurableObjectNamespace<RegistryDO>;
+  /** Secret (`wrangler secret put ADMIN_TOKEN`); the admin API answers 401 to everyone while it is unset. */
+  ADMIN_TOKEN?: string;
+  /** Milliseconds a request waits for an agent before 503; the Hub's default when unset. */
+  QUEUE_TIMEOUT_MS?: string;
+  /** "1" enables the /__test/* hooks; only the test host sets it (`--var`). Never set it in production. */
+  VLLAMA_TEST_HOOKS?: string;
+}
+
+/** The registry's Durable Object name: a singleton. */
+export const REGISTRY_NAME = 'registry';
+
+/** QUEUE_TIMEOUT_MS as a number; undefined when unset. A bad value is an error naming it, not a silent default. */
+export function queueTimeoutMs(env: Env): number | undefined {
+  const raw = env.QUEUE_TIMEOUT_MS?.trim();
+  if (!raw) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) throw new TypeError(`QUEUE_TIMEOUT_MS must be a positive whole number of milliseconds, got "${raw}"`);
+  return ms;
+}

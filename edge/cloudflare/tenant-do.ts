@@ -1,0 +1,166 @@
+// One tenant's Durable Object: verifies its API keys and agent tokens, records
+// usage (its own SQLite, the Node host's schema), and runs the tenant's Hub over
+// hibernatable agent sockets. The Worker routes here by `idFromName(tenant)`.
+import { DurableObject } from 'cloudflare:workers';
+import { authorizeAgent } from '../core/agent-auth';
+import { AGENT_CONNECT_PATH } from '../core/defaults';
+import { invalidApiKey } from '../core/error-handler';
+import { errorResponse, HttpError } from '../core/errors';
+import type { AgentInfo, StreamInfo } from '../core/hub-types';
+import { requestIdFrom } from '../core/request-id';
+import { migrate } from '../core/schema';
+import { TenantStore, type CreatedTenant, type KeyLimitsInput, type UsageRow } from '../core/store';
+import { doSql, hasSchema } from './do-sql';
+import { drainBody } from './drain-body';
+import { queueTimeoutMs, type Env } from './env';
+import { settle, type Outcome } from './rpc-outcome';
+import { TenantEdge } from './tenant-edge';
+import { TEST_HOOK_PREFIX, tenantTestHook } from './test-hooks';
+
+export class TenantDO extends DurableObject<Env> {
+  /** Set once this object holds a tenant; an object named by a made-up tenant never writes storage. */
+  #store: TenantStore | undefined;
+  #edge: TenantEdge | undefined;
+  /** Identifies this instance: a new one after hibernation or eviction (tests read it). */
+  readonly instance = crypto.randomUUID();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Answered by the runtime without waking the object: an idle agent costs no duration.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+    const sql = doSql(ctx.storage);
+    if (hasSchema(sql)) {
+      migrate(sql);
+      this.#store = new TenantStore(sql);
+    }
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.#route(request);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      res = errorResponse(err, requestIdFrom(request.headers.get('x-request-id')));
+    }
+    await drainBody(request);
+    return res;
+  }
+
+  async #route(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (path === AGENT_CONNECT_PATH) return this.#connectAgent(request);
+    if (path.startsWith(TEST_HOOK_PREFIX)) return tenantTestHook(this, request);
+    const edge = this.edge();
+    if (!edge) throw invalidApiKey();
+    return edge.app.fetch(request);
+  }
+
+  /** The tenant's Hub and app, built on first use after the object starts; undefined for an unknown tenant. */
+  edge(): TenantEdge | undefined {
+    if (this.#edge || !this.#store) return this.#edge;
+    const tenant = this.#tenant();
+    if (!tenant) return undefined;
+    const log = (line: string) => console.log(line);
+    this.#edge = new TenantEdge(this.ctx, { tenant, store: this.#store, queueTimeoutMs: queueTimeoutMs(this.env), log });
+    if (this.#edge.restored > 0) log(`[tenant ${tenant}] restored ${this.#edge.restored} agents from hibernation`);
+    return this.#edge;
+  }
+
+  // For test-hooks.ts.
+
+  /** The Hub if one is built, without building it. */
+  peekEdge(): TenantEdge | undefined {
+    return this.#edge;
+  }
+
+  /** Drops the in-memory Hub without touching the sockets, as hibernation does. */
+  forgetEdge(): void {
+    this.#edge = undefined;
+  }
+
+  openSockets(): number {
+    return this.ctx.getWebSockets().length;
+  }
+
+  get hookEnv(): Env {
+    return this.env;
+  }
+
+  async #connectAgent(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      throw new HttpError(426, 'upgrade_required', 'This endpoint takes a WebSocket upgrade from a vllama agent.', {
+        headers: { upgrade: 'websocket' },
+      });
+    }
+    const tenant = this.#store ? await authorizeAgent(this.#store, request.headers.get('authorization')) : undefined;
+    const edge = this.edge();
+    if (!edge || tenant !== this.#tenant()) throw new HttpError(401, 'invalid_agent_token', 'Incorrect agent token provided.');
+    const { 0: client, 1: server } = new WebSocketPair();
+    edge.accept(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** This object's tenant: its name, or the one tenant its storage holds (ids made without a name). */
+  #tenant(): string | undefined {
+    return this.ctx.id.name ?? this.#store?.listTenants()[0]?.name;
+  }
+
+  // Hibernation API: the runtime calls these, waking the object (and rebuilding the Hub) if it slept.
+
+  override webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): void {
+    const edge = this.edge();
+    if (edge) edge.message(ws, message);
+    else ws.close(1008, 'unknown tenant');
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.edge()?.closed(ws, code, reason);
+  }
+
+  override webSocketError(ws: WebSocket, error: unknown): void {
+    this.edge()?.closed(ws, 1006, error instanceof Error ? error.message : String(error));
+  }
+
+  // RPC from the Worker's admin API. HttpErrors come back as Outcomes (see rpc-outcome.ts).
+
+  createTenant(name: string): Promise<Outcome<CreatedTenant>> {
+    return settle(() => {
+      if (this.ctx.id.name !== undefined && this.ctx.id.name !== name) {
+        throw new HttpError(400, 'invalid_tenant_name', `This object belongs to tenant "${this.ctx.id.name}".`);
+      }
+      const sql = doSql(this.ctx.storage);
+      migrate(sql);
+      this.#store ??= new TenantStore(sql);
+      return this.#store.createTenant(name);
+    });
+  }
+
+  createKey(tenant: string, limits: KeyLimitsInput): Promise<Outcome<{ apiKey: string; id: string }>> {
+    return settle(() => this.#storeOf(tenant).createKey(tenant, limits));
+  }
+
+  revokeKey(tenant: string, id: string): Promise<Outcome<void>> {
+    return settle(() => this.#storeOf(tenant).revokeKey(tenant, id));
+  }
+
+  usage(tenant: string): Promise<Outcome<UsageRow[]>> {
+    return settle(() => this.#storeOf(tenant).usage(tenant));
+  }
+
+  /** The tenant's connected agents; [] without building a Hub when none is built and no socket is open. */
+  agents(): AgentInfo[] {
+    if (!this.#edge && this.ctx.getWebSockets().length === 0) return [];
+    return this.edge()?.hub.agents() ?? [];
+  }
+
+  /** The tenant's open streams and what each buffers; [] when no Hub is built (none can be open). */
+  streams(): StreamInfo[] {
+    return this.#edge?.hub.streams() ?? [];
+  }
+
+  #storeOf(tenant: string): TenantStore {
+    if (!this.#store) throw new HttpError(404, 'tenant_not_found', `No tenant "${tenant}".`);
+    return this.#store;
+  }
+}

@@ -1,0 +1,54 @@
+// Test-only hooks, enabled by the variable VLLAMA_TEST_HOOKS=1 that only the test
+// host passes (`wrangler dev --var`): they let end-to-end tests drop a tenant
+// object's memory or its agent sockets the way hibernation and deploys do.
+import { errorResponse, HttpError } from '../core/errors';
+import type { Env } from './env';
+import type { TenantDO } from './tenant-do';
+
+export const TEST_HOOK_PREFIX = '/__test/';
+
+export function testHooksEnabled(env: Env): boolean {
+  return env.VLLAMA_TEST_HOOKS === '1';
+}
+
+/** Worker side: `/__test/<hook>?tenant=NAME` goes to that tenant's object. */
+export function forwardTestHook(env: Env, request: Request): Promise<Response> | Response {
+  const tenant = new URL(request.url).searchParams.get('tenant');
+  if (!tenant) return errorResponse(new HttpError(400, 'missing_tenant', 'Test hooks take ?tenant=NAME.'));
+  return env.TENANT.get(env.TENANT.idFromName(tenant)).fetch(request);
+}
+
+/**
+ * Object side:
+ * - `GET state`: this instance's id, when its Hub was built and how many agents it restored, open sockets, agents;
+ * - `POST forget`: drop the Hub, keep the sockets (what hibernation does); the next event rebuilds it;
+ * - `POST drop-agents?code=1012`: close every agent socket with `code` and drop the Hub (what a deploy does).
+ */
+export async function tenantTestHook(tenant: TenantDO, request: Request): Promise<Response> {
+  if (!testHooksEnabled(tenant.hookEnv)) throw new HttpError(404, 'unknown_url', 'Test hooks are disabled.');
+  const url = new URL(request.url);
+  const hook = `${request.method} ${url.pathname.slice(TEST_HOOK_PREFIX.length)}`;
+  switch (hook) {
+    case 'GET state': {
+      const edge = tenant.peekEdge();
+      return Response.json({
+        instance: tenant.instance,
+        hubBuiltAt: edge?.builtAt ?? null,
+        restored: edge?.restored ?? null,
+        sockets: tenant.openSockets(),
+        agents: edge?.hub.agents() ?? null,
+      });
+    }
+    case 'POST forget':
+      tenant.forgetEdge();
+      return Response.json({ forgot: true });
+    case 'POST drop-agents': {
+      const code = Number(url.searchParams.get('code') ?? 1012);
+      const dropped = tenant.edge()?.dropAgents(code, 'edge restarting (test)') ?? 0;
+      tenant.forgetEdge();
+      return Response.json({ dropped });
+    }
+    default:
+      throw new HttpError(404, 'unknown_url', `No test hook ${hook}.`);
+  }
+}

@@ -1,0 +1,68 @@
+// The Cloudflare Worker in front of the tenants' Durable Objects: checks the
+// form of a key or agent token, routes by its tenant part to that tenant's
+// object (which verifies it), and serves the admin API and /healthz itself.
+import { Hono } from 'hono';
+import { edgeApp } from '../core/app';
+import { AGENT_CONNECT_PATH } from '../core/defaults';
+import { onError } from '../core/error-handler';
+import { errorResponse, HttpError } from '../core/errors';
+import { parseAgentToken } from '../core/keys';
+import { adminRoutes } from '../core/routes-admin';
+import { durableAdminStore } from './admin-store';
+import type { Env } from './env';
+import { forwardTestHook, TEST_HOOK_PREFIX, testHooksEnabled } from './test-hooks';
+
+export { RegistryDO } from './registry-do';
+export { TenantDO } from './tenant-do';
+
+const log = (line: string) => console.log(line);
+
+function tenantObject(env: Env, tenant: string): DurableObjectStub {
+  return env.TENANT.get(env.TENANT.idFromName(tenant));
+}
+
+function adminApp(env: Env): { fetch(req: Request): Response | Promise<Response> } {
+  const adminToken = env.ADMIN_TOKEN;
+  if (!adminToken) {
+    const disabled = new HttpError(401, 'invalid_admin_token', 'The admin API is disabled until the ADMIN_TOKEN secret is set.');
+    return { fetch: () => errorResponse(disabled) };
+  }
+  const store = durableAdminStore(env);
+  return adminRoutes({ adminToken, store, hubFor: store.hubFor, log });
+}
+
+function workerApp(env: Env): Hono {
+  const app = new Hono();
+
+  // The upgrade goes to the tenant's object untouched: the object accepts it with the
+  // hibernation API. (Hono's upgradeWebSocket would accept() it here, pinning the Worker.)
+  app.get(AGENT_CONNECT_PATH, async (c, next) => {
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return next();
+    const token = parseAgentToken(c.req.header('authorization'));
+    if (!token) throw new HttpError(401, 'invalid_agent_token', 'Incorrect agent token provided.');
+    return tenantObject(env, token.tenant).fetch(c.req.raw);
+  });
+
+  if (testHooksEnabled(env)) app.all(`${TEST_HOOK_PREFIX}*`, (c) => forwardTestHook(env, c.req.raw));
+
+  // Health, admin, and /v1/* routed by the API key's tenant part, as on the Node host.
+  const edge = edgeApp({
+    admin: adminApp(env),
+    tenantApp: (tenant) => ({ fetch: (req) => tenantObject(env, tenant).fetch(req) }),
+    log,
+  });
+  app.all('*', (c) => edge.fetch(c.req.raw));
+  app.onError(onError(log));
+  return app;
+}
+
+// One app per isolate and bindings object.
+const apps = new WeakMap<Env, Hono>();
+
+export default {
+  fetch(request, env, ctx) {
+    let app = apps.get(env);
+    if (!app) apps.set(env, (app = workerApp(env)));
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
