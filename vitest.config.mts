@@ -6,8 +6,9 @@ export default defineConfig({
     exclude: ['node_modules/**', '.wrangler/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // End-to-end suites start real processes and ports; two cores here.
-    fileParallelism: true,
-    maxWorkers: 2,
+    // One file at a time: end-to-end suites run an edge, an agent and the simulator
+    // as separate processes on a 2-core machine, and some compare the bridge's
+    // wall time with going direct, which a second suite's load would distort.
+    fileParallelism: false,
   },
 });
