@@ -1,6 +1,7 @@
 // `vllama agent` as a daemon: runs vLLM under the Supervisor (or attaches to a
 // running server), connects to the edge once vLLM is ready, follows restarts
 // with setReady(false/true), and on SIGINT/SIGTERM drains, then stops vLLM.
+// vLLM has a process group of its own, so a terminal's Ctrl-C reaches only us.
 import { startAgent as startAgentDefault, type AgentOptions, type RunningAgent } from './agent';
 import { ConfigError, parseAgentConfig, requireRunnable, type AgentConfig, type AgentConfigInput } from './config';
 import { MAX_INFLIGHT } from './defaults';
@@ -21,8 +22,10 @@ export interface DaemonIo {
   signals?: { on(s: Signal, f: () => void): unknown; off(s: Signal, f: () => void): unknown };
   startAgent?: (opts: AgentOptions) => Promise<RunningAgent>;
   queryGpus?: () => Promise<GpuInfo[]>;
-  /** Supervisor tuning (restart delays, kill delay); tests shorten them. */
-  supervisor?: Partial<Pick<SupervisorOptions, 'restart' | 'killAfterMs' | 'readinessIntervalMs' | 'env'>>;
+  /** Supervisor tuning (restart delays, kill delay, health polling); tests shorten them. */
+  supervisor?: Partial<
+    Pick<SupervisorOptions, 'restart' | 'killAfterMs' | 'readinessIntervalMs' | 'healthIntervalMs' | 'healthTimeoutMs' | 'env'>
+  >;
 }
 
 /** Settles with the first shutdown signal; a second one calls `force` (stop at once). */
@@ -72,10 +75,12 @@ export async function runAgentDaemon(input: AgentConfigInput, io: DaemonIo = {})
     ...(gpus.length > 0 ? { gpus } : {}),
   });
 
-  const held: { agent?: RunningAgent } = {};
+  const held: RelayContext['held'] = {};
   const signals = shutdownSignals(io, () => {
     log('agent: second signal, stopping now');
     void held.agent?.close();
+    // vLLM does not see the terminal's Ctrl-C (its own process group): stop it here, not after the drain.
+    void held.supervisor?.stop();
   });
   const ctx: RelayContext = { log, out, signals, start, agentOptions, graceMs, held };
   try {
@@ -100,8 +105,8 @@ interface RelayContext {
   start: (opts: AgentOptions) => Promise<RunningAgent>;
   agentOptions: (upstream: string, maxInflight: number) => AgentOptions;
   graceMs: number;
-  /** The agent once started, for a second signal to close at once. */
-  held: { agent?: RunningAgent };
+  /** The agent and vLLM's supervisor once started, for a second signal to stop at once. */
+  held: { agent?: RunningAgent; supervisor?: Supervisor };
 }
 
 async function superviseAndRelay(config: AgentConfig & { model: string }, io: DaemonIo, ctx: RelayContext): Promise<number> {
@@ -129,7 +134,8 @@ async function superviseAndRelay(config: AgentConfig & { model: string }, io: Da
       else firstReady(models);
     },
     onDown: (reason) => {
-      // In-flight streams fail in the relay (the upstream connection drops); new ones stop coming.
+      // vLLM exited or stopped answering /health. In-flight streams fail in the
+      // relay (the upstream connection drops as vLLM is killed); new ones stop coming.
       log(`supervisor: ${reason}; advertising no capacity until vLLM is back`);
       held.agent?.setReady(false);
       out.loading(config.model);
@@ -139,6 +145,7 @@ async function superviseAndRelay(config: AgentConfig & { model: string }, io: Da
       gaveUp(message);
     },
   });
+  held.supervisor = supervisor;
   const supervised = supervisor.start();
   out.loading(config.model);
 

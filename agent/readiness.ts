@@ -27,7 +27,8 @@ function probeError(err: unknown): string {
   return (err as Error).message;
 }
 
-async function probe(url: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
+/** One GET with a timeout: the parsed body on a 2xx, else a short reason ("HTTP 503", "timed out"). */
+export async function probe(url: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<{ ok: true; body: unknown } | { ok: false; error: string }> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });

@@ -45,7 +45,7 @@ export const CRASH_LOOP_EXITS = 5;
 export const CRASH_WINDOW_MS = 10 * 60_000;
 
 /**
- * Time between vLLM's SIGTERM and SIGKILL (execa's `forceKillAfterDelay`).
+ * Time between SIGTERM and SIGKILL to vLLM's process group (as execa's `forceKillAfterDelay`).
  * vLLM frees GPU memory and stops its engine process on SIGTERM; a few seconds
  * are usually enough, 15 s covers a busy host. systemd's TimeoutStopSec in the
  * generated unit is larger than grace + this.
@@ -57,6 +57,24 @@ export const READINESS_POLL_MS = 500;
 
 /** Timeout of one readiness probe; a loopback answer takes milliseconds. */
 export const READINESS_PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * Poll interval of `/health` once vLLM is ready, to catch a vLLM that hangs
+ * without exiting. 10 s and HEALTH_FAILURES = 3 are Kubernetes' liveness-probe
+ * defaults (periodSeconds, failureThreshold): a hang is found within about
+ * 30-45 s, and the probe is one cheap loopback GET.
+ */
+export const HEALTH_POLL_MS = 10_000;
+
+/** Failed `/health` probes in a row (timeouts, 5xx, refused) after which vLLM counts as down and is restarted. */
+export const HEALTH_FAILURES = 3;
+
+/**
+ * Timeout of one `/health` probe while serving. Longer than the readiness
+ * probe's: vLLM's API server answers it from the same event loop that streams
+ * a full batch's tokens, so a busy server may be slow to answer without being hung.
+ */
+export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
 
 /** How often the one status line on a TTY is redrawn while vLLM loads. */
 export const PROGRESS_TTY_MS = 1_000;

@@ -1,10 +1,13 @@
-// Runs vLLM as a child process: spawns it through execa, prefixes its output in
-// the agent's log, waits for readiness, restarts it with backoff when it exits,
-// gives up on a crash loop, and stops it with SIGTERM then SIGKILL.
+// Runs vLLM as a child process in its own process group: spawns it through
+// execa, prefixes its output in the agent's log, waits for readiness, watches
+// /health, restarts it with backoff when it exits or hangs, gives up on a crash
+// loop, and stops its whole group with SIGTERM then SIGKILL.
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Result, type ResultPromise } from 'execa';
+import { watchHealth } from './health-watch';
+import { ProcessGroup } from './process-group';
 import { waitForReady, type ReadinessProgress } from './readiness';
 import { LOG_TAIL_LINES, VLLM_KILL_AFTER_MS, VLLM_LOG_PREFIX } from './supervisor-defaults';
 import { RestartPolicy, type RestartPolicyOptions } from './supervisor-restarts';
@@ -25,14 +28,18 @@ export interface SupervisorOptions {
   onProgress?: (p: ReadinessProgress) => void;
   /** vLLM is healthy and lists these models (after every start, restarts included). */
   onReady?: (models: string[]) => void;
-  /** vLLM exited on its own; a restart follows unless onGiveUp does. */
+  /** vLLM exited on its own or stopped answering /health; a restart follows unless onGiveUp does. */
   onDown?: (reason: string) => void;
   /** No more restarts: a crash loop, or vLLM cannot be started at all. */
   onGiveUp?: (message: string) => void;
   restart?: RestartPolicyOptions;
-  /** SIGTERM → SIGKILL delay (execa's forceKillAfterDelay). */
+  /** SIGTERM → SIGKILL delay for vLLM's process group. */
   killAfterMs?: number;
   readinessIntervalMs?: number;
+  /** `/health` poll interval once ready (supervisor-defaults.ts HEALTH_POLL_MS). */
+  healthIntervalMs?: number;
+  /** Timeout of one `/health` probe once ready (HEALTH_PROBE_TIMEOUT_MS). */
+  healthTimeoutMs?: number;
 }
 
 export type SupervisorState = 'idle' | 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -46,10 +53,18 @@ export interface SupervisorOutcome {
 /** A process that cannot be spawned at all will not get better by retrying. */
 const FATAL_SPAWN_CODES = new Set(['ENOENT', 'EACCES', 'ENOEXEC']);
 
+/** What one run of vLLM came to, beyond its exit. */
+interface Run {
+  wasReady: boolean;
+  /** Set when the supervisor took it down for not answering /health (onDown already called). */
+  hung?: string;
+}
+
 export class Supervisor {
   #o: SupervisorOptions;
   #state: SupervisorState = 'idle';
   #child: ResultPromise | undefined;
+  #group: ProcessGroup | undefined;
   #models: string[] = [];
   #tail: string[] = [];
   #stop = new AbortController();
@@ -82,38 +97,37 @@ export class Supervisor {
 
   /**
    * No more restarts, but vLLM keeps serving: called when shutdown begins, so a
-   * vLLM that exits during the drain (a terminal's Ctrl-C reaches it too) is
-   * not started again.
+   * vLLM that exits or hangs during the drain is not started again.
    */
   stopRestarting(): void {
     this.#final.abort(new Error('supervisor shutting down'));
   }
 
-  /** SIGTERM to vLLM, SIGKILL after `killAfterMs`; resolves once it has exited and no restart will follow. */
+  /** SIGTERM to vLLM's group, SIGKILL after `killAfterMs`; resolves once it has exited and no restart will follow. */
   async stop(): Promise<void> {
     this.#final.abort(new Error('supervisor stopping'));
     this.#stop.abort(new Error('supervisor stopping'));
     if (this.#state === 'idle') this.#state = 'stopped';
     if (this.#state === 'stopped' || this.#state === 'failed') return;
     this.#state = 'stopping';
-    this.#child?.kill('SIGTERM');
+    this.#group?.terminate(this.#killAfterMs);
     await this.#done;
   }
 
   async #run(): Promise<SupervisorOutcome> {
     const policy = new RestartPolicy(this.#o.restart);
     while (!this.#final.signal.aborted) {
-      const { result, wasReady } = await this.#runOnce();
+      const { result, run } = await this.#runOnce();
       if (this.#final.signal.aborted) {
         this.#log(`vLLM stopped (${result.signal ?? `exit code ${result.exitCode ?? '?'}`})`);
         break;
       }
-      const reason = this.#describeExit(result);
+      const reason = run.hung ?? this.#describeExit(result);
       this.#state = 'restarting';
-      this.#o.onDown?.(reason);
+      if (!run.hung) this.#o.onDown?.(reason);
       const decision = FATAL_SPAWN_CODES.has(result.code ?? '')
         ? { giveUp: true as const, reason }
-        : policy.exited(Date.now(), wasReady);
+        : policy.exited(Date.now(), run.wasReady);
       if (decision.giveUp) {
         const message = decision.reason === reason ? reason : `${decision.reason}; giving up (last: ${reason})`;
         this.#state = 'failed';
@@ -131,7 +145,7 @@ export class Supervisor {
     return { state: 'stopped' };
   }
 
-  async #runOnce(): Promise<{ result: Result; wasReady: boolean }> {
+  async #runOnce(): Promise<{ result: Result; run: Run }> {
     this.#state = 'starting';
     this.#tail = [];
     this.#log(`starting ${this.#o.command} ${this.#o.args.join(' ')}`);
@@ -142,39 +156,56 @@ export class Supervisor {
       stdin: 'ignore',
       // Python buffers stdout into a pipe; unbuffered, vLLM's log lines arrive as written.
       env: { PYTHONUNBUFFERED: '1', ...this.#o.env },
-      // No orphan vLLM: execa kills the child when the agent exits, even by an
-      // uncaught exception or a signal. That hook only works for a non-detached
-      // child (execa lib/terminate/cleanup.js), so vLLM stays in our process
-      // group: a Ctrl-C in a terminal reaches it directly too (systemd's
-      // KillMode=mixed, in the generated unit, signals only the agent).
-      cleanup: true,
-      detached: false,
-      forceKillAfterDelay: this.#o.killAfterMs ?? VLLM_KILL_AFTER_MS,
+      // Its own process group (setsid): a terminal's Ctrl-C reaches only the
+      // agent, which drains in-flight streams before it stops vLLM. execa's
+      // `cleanup` and `forceKillAfterDelay` act on the leader alone (and cleanup
+      // not at all when detached, execa lib/terminate/cleanup.js), so
+      // ProcessGroup does both for the whole group. systemd's KillMode=mixed
+      // still SIGKILLs every process of the unit's cgroup at the end.
+      detached: true,
+      cleanup: false,
+      forceKillAfterDelay: false,
     });
+    const group = child.pid === undefined ? undefined : new ProcessGroup(child.pid);
+    child.once('exit', () => group?.leaderExited());
     this.#child = child;
+    this.#group = group;
     const pumped = Promise.all([this.#pump(child.stdout), this.#pump(child.stderr)]);
     const exited = new AbortController();
-    let wasReady = false;
-    waitForReady(this.#o.url, {
-      signal: AbortSignal.any([exited.signal, this.#stop.signal]),
-      onProgress: this.#o.onProgress,
-      intervalMs: this.#o.readinessIntervalMs,
-    }).then(
-      (models) => {
-        if (this.#stop.signal.aborted) return;
-        wasReady = true;
-        this.#models = models;
-        this.#state = 'ready';
-        this.#log(`vLLM is ready (pid ${child.pid}), serving ${models.join(', ')}`);
-        this.#o.onReady?.(models);
-      },
-      () => {}, // vLLM exited or we are stopping: the exit path reports it.
-    );
+    const run: Run = { wasReady: false };
+    const until = AbortSignal.any([exited.signal, this.#stop.signal]);
+    this.#follow(child, run, until).catch((err: unknown) => {
+      // Aborted: vLLM exited or we are stopping, and the exit path reports it.
+      if (!until.aborted) this.#log(`internal error while watching vLLM: ${err instanceof Error ? err.stack : String(err)}`);
+    });
     const result = await child;
     exited.abort(new Error('vLLM exited'));
     await pumped;
     this.#child = undefined;
-    return { result, wasReady };
+    this.#group = undefined;
+    return { result, run };
+  }
+
+  /** Waits for readiness, then watches /health; takes a vLLM that stops answering down. */
+  async #follow(child: ResultPromise, run: Run, signal: AbortSignal): Promise<void> {
+    const models = await waitForReady(this.#o.url, { signal, onProgress: this.#o.onProgress, intervalMs: this.#o.readinessIntervalMs });
+    signal.throwIfAborted(); // stopped while the last probe was answered
+    run.wasReady = true;
+    this.#models = models;
+    this.#state = 'ready';
+    this.#log(`vLLM is ready (pid ${child.pid}), serving ${models.join(', ')}`);
+    this.#o.onReady?.(models);
+    const why = await watchHealth(this.#o.url, { signal, intervalMs: this.#o.healthIntervalMs, probeTimeoutMs: this.#o.healthTimeoutMs });
+    // During a drain too: streams on a hung vLLM would only wait out the grace period.
+    this.#log(`vLLM stopped answering /health; ${this.#final.signal.aborted ? 'stopping it' : 'restarting'} (${why})`);
+    run.hung = `vLLM stopped answering /health (${why})`;
+    this.#state = 'restarting';
+    this.#o.onDown?.(run.hung);
+    this.#group?.terminate(this.#killAfterMs);
+  }
+
+  get #killAfterMs(): number {
+    return this.#o.killAfterMs ?? VLLM_KILL_AFTER_MS;
   }
 
   async #pump(stream: Readable | null): Promise<void> {

@@ -1,6 +1,7 @@
 // The supervisor with real processes: test/fixtures/fake-vllm.mjs stands in for
 // `vllm` (it serves the simulator), so argv, readiness, restarts and stopping are
 // checked against a real child, its pid and its port.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +21,18 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
 
+/** A zombie counts as gone: an orphan waits there until its new parent reaps it, which may be never in a container. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false; // reaped meanwhile
   }
 }
 
@@ -48,7 +55,7 @@ interface Harness {
   progress: ReadinessProgress[];
   outcome: Promise<SupervisorOutcome>;
   argvFile: string;
-  starts(): Promise<{ pid: number; argv: string[] }[]>;
+  starts(): Promise<{ pid: number; argv: string[]; childPid?: number }[]>;
 }
 
 async function supervise(input: Partial<VllmArgsInput> = {}, opts: Partial<SupervisorOptions> & { fakeEnv?: Record<string, string> } = {}): Promise<Harness> {
@@ -91,6 +98,23 @@ async function chat(url: string): Promise<Response> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }),
   });
+}
+
+/** Reads an SSE body to its end; a transport error ends it too, with `failed`. */
+async function readAll(res: Response, onFirstChunk?: () => void): Promise<{ text: string; failed?: string }> {
+  let text = '';
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { text };
+      if (!text) onFirstChunk?.();
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (err) {
+    return { text, failed: (err as Error).message };
+  }
 }
 
 describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
@@ -144,6 +168,39 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
     expect((await chat(h.url)).status).toBe(200);
   });
 
+  it("kills the rest of vLLM's process group when vLLM dies, then restarts it", async () => {
+    const h = await supervise({}, { fakeEnv: { FAKE_VLLM_SPAWN_CHILD: '1' } });
+    await until('ready', () => h.ready.length > 0);
+    const [first] = await h.starts();
+    expect(alive(first.childPid!)).toBe(true);
+    process.kill(first.pid, 'SIGKILL');
+    // The orphaned worker holds vLLM's stdout: left alive, the exit would never be seen.
+    await until('down', () => h.down.length > 0);
+    expect(alive(first.childPid!)).toBe(false);
+    await until('ready again', () => h.ready.length > 1, 60_000);
+    expect((await chat(h.url)).status).toBe(200);
+  });
+
+  it('restarts a vLLM that stays alive but stops answering /health, advertising it down first', async () => {
+    const h = await supervise({}, {
+      fakeEnv: { FAKE_VLLM_HANG_AFTER_MS: '1500', FAKE_VLLM_SPAWN_CHILD: '1' },
+      healthIntervalMs: 100,
+      healthTimeoutMs: 200,
+      killAfterMs: 500,
+    });
+    await until('ready', () => h.ready.length > 0);
+    const [first] = await h.starts();
+    await until('down', () => h.down.length > 0);
+    expect(h.down).toEqual(['vLLM stopped answering /health (3 probes in a row failed, last: timed out)']);
+    expect(h.logs).toContain('supervisor: vLLM stopped answering /health; restarting (3 probes in a row failed, last: timed out)');
+    await until('ready again', () => h.ready.length > 1, 60_000);
+    expect(alive(first.pid)).toBe(false);
+    expect(alive(first.childPid!)).toBe(false);
+    expect(h.sup.pid).not.toBe(first.pid);
+    expect(h.down).toHaveLength(1);
+    expect((await chat(h.url)).status).toBe(200);
+  });
+
   it('gives up on a stand-in that always crashes, with a message saying why', async () => {
     const h = await supervise({}, { fakeEnv: { FAKE_VLLM_CRASH: '1' }, restart: { baseMs: 50, maxExits: 3 } });
     const outcome = await h.outcome;
@@ -168,6 +225,16 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
     expect(await h.outcome).toEqual({ state: 'stopped' });
     expect(h.down).toEqual([]);
     expect(h.logs).toContainEqual(expect.stringMatching(/^vllm\| INFO .*Shutting down/));
+  });
+
+  it("stop() signals vLLM's whole process group, so its worker processes go too", async () => {
+    const h = await supervise({}, { fakeEnv: { FAKE_VLLM_SPAWN_CHILD: '1' } });
+    await until('ready', () => h.ready.length > 0);
+    const [start] = await h.starts();
+    await h.sup.stop();
+    expect(alive(start.pid)).toBe(false);
+    expect(alive(start.childPid!)).toBe(false);
+    expect(h.logs).toContain('supervisor: vLLM stopped (exit code 0)');
   });
 
   it('stop() kills a vLLM that ignores SIGTERM once the kill delay has passed', async () => {
@@ -232,23 +299,6 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
       headers: { authorization: `Bearer ${b.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens, stream, ignore_eos: true }),
     });
-  }
-
-  /** Reads an SSE body to its end; a transport error ends it too, with `failed`. */
-  async function readAll(res: Response, onFirstChunk?: () => void): Promise<{ text: string; failed?: string }> {
-    let text = '';
-    const decoder = new TextDecoder();
-    const reader = res.body!.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return { text };
-        if (!text) onFirstChunk?.();
-        text += decoder.decode(value, { stream: true });
-      }
-    } catch (err) {
-      return { text, failed: (err as Error).message };
-    }
   }
 
   async function daemon(b: Bridge, fakeEnv: Record<string, string>, extra: Record<string, unknown> = {}) {
@@ -376,11 +426,12 @@ describe('vllama agent --model (CLI process)', { timeout: 180_000 }, () => {
   const VLLAMA = fileURLToPath(new URL('../bin/vllama.js', import.meta.url));
   const strays: number[] = [];
   afterEach(() => {
-    // A failed test must not leave a stand-in running.
+    // A failed test must not leave a stand-in (or its worker, or a detached CLI) running.
     for (const pid of strays.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  async function cli(args: string[], fakeEnv: Record<string, string> = {}) {
+  /** `ownGroup`: the CLI leads its own process group, as a shell's foreground job does, so the test can signal that group. */
+  async function cli(args: string[], fakeEnv: Record<string, string> = {}, { ownGroup = false } = {}) {
     const { execa } = await import('execa');
     const argvFile = join(await mkdtemp(join(tmpdir(), 'fake-vllm-')), 'argv.jsonl');
     const proc = execa(process.execPath, [VLLAMA, 'agent', '--vllm', FAKE_VLLM, ...args], {
@@ -388,15 +439,17 @@ describe('vllama agent --model (CLI process)', { timeout: 180_000 }, () => {
       all: true,
       env: { VLLAMA_EDGE: '', VLLAMA_TOKEN: '', VLLAMA_MODEL: '', VLLAMA_UPSTREAM: '', VLLAMA_CONFIG: '', FAKE_VLLM_ARGV_FILE: argvFile, ...fakeEnv },
       forceKillAfterDelay: 5_000,
+      detached: ownGroup,
     });
+    if (ownGroup && proc.pid) strays.push(proc.pid); // execa's cleanup skips detached children
     let output = '';
     proc.all?.on('data', (c: Buffer) => (output += c.toString()));
     const starts = async () =>
       (await readFile(argvFile, 'utf8').catch(() => ''))
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { pid: number; argv: string[] })
-        .map((s) => (strays.push(s.pid), s));
+        .map((l) => JSON.parse(l) as { pid: number; argv: string[]; childPid?: number })
+        .map((s) => (strays.push(s.pid, ...(s.childPid ? [s.childPid] : [])), s));
     return { proc, output: () => output, starts };
   }
 
@@ -428,6 +481,45 @@ describe('vllama agent --model (CLI process)', { timeout: 180_000 }, () => {
       expect(result.exitCode).toBe(0);
       expect(alive(start.pid)).toBe(false);
       expect(c.output()).toMatch(/agent: SIGTERM, draining/);
+    } finally {
+      await edge.close();
+    }
+  });
+
+  // A terminal's Ctrl-C signals its whole foreground process group; vLLM has a
+  // group of its own, so either way only the agent gets it and drains first.
+  it.each([
+    ['to the agent process alone', (pid: number) => pid],
+    ["to the agent's process group, as a terminal's Ctrl-C does", (pid: number) => -pid],
+  ])('lets an in-flight stream finish on SIGINT %s, then leaves neither vLLM nor its workers', async (_, target) => {
+    const { edge, apiKey, agentToken } = await edgeWithTenant();
+    try {
+      const c = await cli(
+        ['--model', MODEL, '--port', String(await freePort()), '--edge', edge.url, '--grace', '20'],
+        { VLLAMA_TOKEN: agentToken, FAKE_VLLM_STEP_MS: '20', FAKE_VLLM_SPAWN_CHILD: '1' },
+        { ownGroup: true },
+      );
+      await until('model listed', async () => {
+        const r = await fetch(`${edge.url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } });
+        return ((await r.json()) as { data?: { id: string }[] }).data?.some((m) => m.id === MODEL) || undefined;
+      }, 60_000);
+      const [start] = await c.starts();
+      expect(alive(start.childPid!)).toBe(true);
+      const res = await fetch(`${edge.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 60, stream: true, ignore_eos: true }),
+      });
+      expect(res.status).toBe(200);
+      const { text, failed } = await readAll(res, () => process.kill(target(c.proc.pid!), 'SIGINT'));
+      expect(failed).toBeUndefined();
+      expect(text).toContain('[DONE]');
+      const result = await c.proc;
+      expect(result.exitCode).toBe(0);
+      expect(c.output()).toMatch(/agent: SIGINT, draining/);
+      expect(c.output()).not.toMatch(/vllm\| .*Shutting down FastAPI HTTP server[\s\S]*agent: SIGINT/);
+      expect(alive(start.pid)).toBe(false);
+      expect(alive(start.childPid!)).toBe(false);
     } finally {
       await edge.close();
     }

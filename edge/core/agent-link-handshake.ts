@@ -32,6 +32,11 @@ export function acceptHello(frame: Frame): Result<{ hello: Hello; welcome: Frame
   return { ok: true, value: { hello: hello.value, welcome } };
 }
 
+/** The agent said nothing within `ms` of connecting: 1008, like a missing hello. */
+export function helloTimedOut(ms: number): ProtocolError {
+  return new ProtocolError('ERR_HANDSHAKE', `no hello within ${ms / 1000} s`, CloseCode.policyViolation);
+}
+
 /** Any bad hello, first or later, is a policy violation (1008), as protocol/README.md says. */
 export function parseHello(payload: Uint8Array): Result<Hello> {
   const hello = parseControl('hello', payload);

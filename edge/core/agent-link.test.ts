@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { controlFrame, encodeFrames, FrameType, HEARTBEAT_INTERVAL_MS, INITIAL_STREAM_WINDOW } from '../../protocol/index';
 import { Hub } from './hub';
 import { FakeAgent, testHubOptions, testRequest } from './hub-fake-agent';
@@ -38,6 +38,55 @@ describe('agent handshake', () => {
     const closed = await agent.whenClosed();
     expect(closed.code).toBe(4001);
     expect(closed.reason).toMatch(/protocol version/);
+  });
+
+  it('closes a socket that sends no hello within 10 s with 1008', () => {
+    vi.useFakeTimers();
+    try {
+      const hub = new Hub(testHubOptions());
+      const agent = new FakeAgent().connect(hub);
+      vi.advanceTimersByTime(9_999);
+      expect(agent.closedWith).toBeUndefined();
+      vi.advanceTimersByTime(1);
+      expect(agent.closedWith).toEqual({ code: 1008, reason: 'no hello within 10 s' });
+      expect(hub.agents()).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps a socket open past the hello timeout once it said hello', async () => {
+    const hub = new Hub(testHubOptions({ helloTimeoutMs: 20 }));
+    const agent = await new FakeAgent().join(hub);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(agent.closedWith).toBeUndefined();
+    expect(hub.agents()).toHaveLength(1);
+  });
+
+  it('applies no hello timeout to a socket restored from hibernation', async () => {
+    const agent = await new FakeAgent().join(new Hub(testHubOptions()));
+    const { hello, memory } = agent.remembered!;
+    const hub = new Hub(testHubOptions({ helloTimeoutMs: 20 }));
+    agent.connect(hub, hello, memory);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(agent.closedWith).toBeUndefined();
+    expect(hub.models()).toEqual(['m']);
+  });
+
+  it.each([
+    ['says hello', (agent: FakeAgent) => agent.hello()],
+    ['closes', (agent: FakeAgent) => agent.drop()],
+  ])('stops the hello timer when the socket %s', (_, act) => {
+    vi.useFakeTimers();
+    try {
+      const agent = new FakeAgent().connect(new Hub(testHubOptions()));
+      expect(vi.getTimerCount()).toBe(1);
+      act(agent);
+      vi.advanceTimersByTime(0); // flushes the welcome batch
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('answers a text ping with pong and a ping frame with a pong frame', async () => {

@@ -15,7 +15,7 @@ import {
   type Frame,
   type Hello,
 } from '../../protocol/index';
-import { acceptHello, closeReason, parseHello } from './agent-link-handshake';
+import { acceptHello, closeReason, helloTimedOut, parseHello } from './agent-link-handshake';
 import { StreamIds } from './agent-link-stream-ids';
 import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory, StreamInfo } from './hub-types';
 import type { Relay } from './relay';
@@ -52,6 +52,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   #streams = new Map<number, RelayStream>();
   #ids = new StreamIds();
   #connectedAt: number;
+  #helloTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: AgentSocket, events: LinkEvents, opts: LinkOptions) {
     this.#socket = socket;
@@ -127,6 +128,15 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#becomeLive(hello);
   }
 
+  /** A fresh socket (not restored): closes it with 1008 unless its hello arrives within `ms`. */
+  awaitHello(ms: number): void {
+    if (this.#phase !== 'handshake') return;
+    this.#helloTimer = setTimeout(() => {
+      const err = helloTimedOut(ms);
+      this.#fail(err.closeCode, err.message);
+    }, ms);
+  }
+
   /** Opens a stream for `relay` (the Hub checked canTake). */
   open(relay: Relay): RelayStream {
     const [id, grew] = this.#ids.allocate();
@@ -194,6 +204,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   }
 
   #becomeLive(hello: Hello): void {
+    clearTimeout(this.#helloTimer);
     this.#phase = 'live';
     this.#setHello(hello);
     this.#remember();
@@ -284,6 +295,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   #teardown(why: string): void {
     const wasLive = this.#phase === 'live';
     this.#phase = 'closed';
+    clearTimeout(this.#helloTimer);
     this.#batcher.clear();
     const streams = [...this.#streams.values()];
     this.#streams.clear();

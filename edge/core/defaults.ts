@@ -76,5 +76,15 @@ export const MAX_ATTEMPTS = 3;
  */
 export const STREAM_ID_BLOCK = 1024;
 
+/**
+ * How long an authenticated agent socket may stay open without sending
+ * `hello`, before it is closed 1008. An agent sends it as soon as the socket
+ * opens, after at most one `/v1/models` call to its upstream (5 s timeout,
+ * agent/defaults.ts MODELS_TIMEOUT_MS); 10 s leaves room for that and a slow
+ * uplink, and stops a stuck or foreign client from holding a socket (and, on
+ * Workers, its Durable Object awake) forever.
+ */
+export const HELLO_TIMEOUT_MS = 10_000;
+
 /** Seconds a client should wait before retrying a 429/503 from the Hub. */
 export const HUB_RETRY_AFTER_S = 1;

@@ -93,6 +93,8 @@ export interface HubOptions {
   queueTimeoutMs?: number;
   /** Most requests waiting at once; more get 429. */
   maxQueue?: number;
+  /** How long a new agent socket may stay silent before it is closed 1008 (defaults.ts HELLO_TIMEOUT_MS); not for restored sockets. */
+  helloTimeoutMs?: number;
   /** Runs fn at the end of this event-loop turn (frame coalescing): setImmediate on Node, queueMicrotask on Workers. */
   schedule: (fn: () => void) => void;
   log?: (line: string) => void;
