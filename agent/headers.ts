@@ -2,7 +2,7 @@
 // hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and never cross.
 import type { IncomingHttpHeaders } from 'node:http';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+import { HOP_BY_HOP_HEADERS as HOP_BY_HOP } from '../protocol/index';
 
 /**
  * Request headers also dropped: `host` and `content-length` are set by undici

@@ -7,3 +7,4 @@ export * from './control';
 export * from './version';
 export * from './frame-batcher';
 export * from './stream-window';
+export * from './headers';

@@ -43,13 +43,3 @@ export function parseHello(payload: Uint8Array): Result<Hello> {
   if (hello.ok) return hello;
   return { ok: false, error: new ProtocolError(hello.error.code, hello.error.message, CloseCode.policyViolation, hello.error) };
 }
-
-// RFC 6455 §5.5.1: a close reason is at most 123 bytes of UTF-8 (ws and workerd throw beyond).
-const MAX_CLOSE_REASON = 123;
-const encoder = new TextEncoder();
-
-export function closeReason(reason: string): string {
-  let text = reason.slice(0, MAX_CLOSE_REASON);
-  while (encoder.encode(text).byteLength > MAX_CLOSE_REASON) text = text.slice(0, -1);
-  return text;
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { controlFrame, encodeFrames, FrameType, HEARTBEAT_INTERVAL_MS, INITIAL_STREAM_WINDOW } from '../../protocol/index';
 import { Hub } from './hub';
-import { FakeAgent, testHubOptions, testRequest } from './hub-fake-agent';
+import { FakeAgent, testHubOptions, testRequest } from './fake-agent';
 
 const encoder = new TextEncoder();
 

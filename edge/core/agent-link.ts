@@ -1,21 +1,20 @@
 // One agent's WebSocket as the Hub sees it: handshake, frame decoding and
-// dispatch to its streams, and the batcher that coalesces what goes out.
+// dispatch to its streams or to stream 0 (agent-link-connection-frames.ts);
+// what goes out passes through agent-link-socket.ts.
 // Bad input closes this socket with a reason; it never throws into the host.
 import {
   CloseCode,
   CONNECTION_STREAM,
-  controlFrame,
   decodeFrames,
-  FrameBatcher,
-  FrameType,
   INITIAL_STREAM_WINDOW,
   negotiateVersion,
-  parseControl,
   ProtocolError,
   type Frame,
   type Hello,
 } from '../../protocol/index';
-import { acceptHello, closeReason, helloTimedOut, parseHello } from './agent-link-handshake';
+import { readConnectionFrame } from './agent-link-connection-frames';
+import { acceptHello, helloTimedOut } from './agent-link-handshake';
+import { LinkSocket } from './agent-link-socket';
 import { StreamIds } from './agent-link-stream-ids';
 import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory, StreamInfo } from './hub-types';
 import type { Relay } from './relay';
@@ -41,10 +40,9 @@ export interface LinkOptions {
 
 export class AgentLink implements AgentConnection, StreamLink {
   readonly initialWindow = INITIAL_STREAM_WINDOW;
-  #socket: AgentSocket;
+  #socket: LinkSocket;
   #events: LinkEvents;
   #opts: LinkOptions;
-  #batcher: FrameBatcher;
   #phase: 'handshake' | 'live' | 'closed' = 'handshake';
   #hello: Hello | undefined;
   #models = new Set<string>();
@@ -55,11 +53,14 @@ export class AgentLink implements AgentConnection, StreamLink {
   #helloTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: AgentSocket, events: LinkEvents, opts: LinkOptions) {
-    this.#socket = socket;
     this.#events = events;
     this.#opts = opts;
     this.#connectedAt = opts.now();
-    this.#batcher = new FrameBatcher({ schedule: opts.schedule, send: (message) => this.#write(message) });
+    this.#socket = new LinkSocket(socket, {
+      schedule: opts.schedule,
+      log: (line) => opts.log(`agent ${this.agentId ?? '?'}: ${line}`),
+      sendFailed: () => this.#fail(CloseCode.internalError, 'send failed'),
+    });
   }
 
   get agentId(): string | undefined {
@@ -145,12 +146,12 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#streams.set(id, stream);
     stream.start();
     // u32 ids must never repeat on a connection: at the last one the agent redials.
-    if (this.#ids.exhausted) this.#socketClose(CloseCode.goingAway, 'stream ids exhausted; reconnect');
+    if (this.#ids.exhausted) this.#socket.close(CloseCode.goingAway, 'stream ids exhausted; reconnect');
     return stream;
   }
 
   send(frame: Frame): void {
-    if (this.#phase !== 'closed') this.#batcher.push(frame);
+    if (this.#phase !== 'closed') this.#socket.push(frame);
   }
 
   release(stream: RelayStream): void {
@@ -192,7 +193,7 @@ export class AgentLink implements AgentConnection, StreamLink {
 
   #text(text: string): void {
     // The Node host relays the agent's heartbeat; on Workers the runtime's auto-response answers it.
-    if (text === 'ping') this.#safely(() => this.#socket.sendText('pong'));
+    if (text === 'ping') this.#socket.sendText('pong');
   }
 
   #handshake(frame: Frame): ProtocolError | undefined {
@@ -224,35 +225,14 @@ export class AgentLink implements AgentConnection, StreamLink {
 
   #connectionFrame(frame: Frame): ProtocolError | undefined {
     const previous = this.#hello!;
-    switch (frame.type) {
-      case FrameType.hello: {
-        const hello = parseHello(frame.payload);
-        if (!hello.ok) return hello.error;
-        if (hello.value.agentId !== previous.agentId) {
-          return new ProtocolError('ERR_CONTROL_SCHEMA', 'hello may not change agentId on a connection', CloseCode.policyViolation);
-        }
-        this.#setHello(hello.value);
-        this.#draining = false;
-        break;
-      }
-      case FrameType.drain: {
-        const drain = parseControl('drain', frame.payload);
-        if (!drain.ok) return drain.error;
-        this.#draining = true;
-        this.#opts.log(`agent ${previous.agentId}: draining${drain.value.reason ? ` (${drain.value.reason})` : ''}`);
-        break;
-      }
-      case FrameType.ping: {
-        const ping = parseControl('ping', frame.payload);
-        if (!ping.ok) return ping.error;
-        this.send(controlFrame('pong', CONNECTION_STREAM, { t: ping.value.t }));
-        return undefined;
-      }
-      case FrameType.pong:
-        return undefined;
-      default:
-        return new ProtocolError('ERR_FRAME_TYPE', `frame type ${frame.type} is not valid on stream 0`);
-    }
+    const read = readConnectionFrame(frame, previous.agentId);
+    if (!read.ok) return read.error;
+    const change = read.value;
+    if (change.kind === 'reply') this.send(change.frame);
+    if (change.kind === 'reply' || change.kind === 'none') return undefined;
+    if (change.kind === 'hello') this.#setHello(change.hello);
+    else this.#opts.log(`agent ${previous.agentId}: draining${change.reason ? ` (${change.reason})` : ''}`);
+    this.#draining = change.kind === 'drain'; // a later hello ends a drain
     this.#remember();
     this.#events.changed(this, previous);
     return undefined;
@@ -265,50 +245,28 @@ export class AgentLink implements AgentConnection, StreamLink {
 
   #remember(): void {
     const hello = this.#hello;
-    if (!hello || !this.#socket.remember) return;
+    if (!hello) return;
     const memory: LinkMemory = { nextStream: this.#ids.reservedTo, draining: this.#draining, connectedAt: this.#connectedAt };
-    this.#safely(() => this.#socket.remember!(hello, memory));
-  }
-
-  #write(message: Uint8Array): void {
-    try {
-      this.#socket.send(message);
-    } catch (cause) {
-      // The socket died under us; tear down outside the batcher's flush.
-      this.#opts.log(`agent ${this.agentId ?? '?'}: send failed: ${String(cause)}`);
-      this.#opts.schedule(() => this.#fail(CloseCode.internalError, 'send failed'));
-    }
+    this.#socket.remember(hello, memory);
   }
 
   #fail(code: number, reason: string): void {
     if (this.#phase === 'closed') return;
     this.#opts.log(`agent ${this.agentId ?? '?'}: closing ${code}: ${reason}`);
-    this.#batcher.flush(); // a welcome or cancels already queued still go out before the close
-    this.#socketClose(code, reason);
+    this.#socket.flush(); // a welcome or cancels already queued still go out before the close
+    this.#socket.close(code, reason);
     this.#teardown(`closed by the edge: ${reason}`);
-  }
-
-  #socketClose(code: number, reason: string): void {
-    this.#safely(() => this.#socket.close(code, closeReason(reason)));
   }
 
   #teardown(why: string): void {
     const wasLive = this.#phase === 'live';
     this.#phase = 'closed';
     clearTimeout(this.#helloTimer);
-    this.#batcher.clear();
+    this.#socket.clear();
     const streams = [...this.#streams.values()];
     this.#streams.clear();
     if (wasLive) this.#events.closed(this);
     for (const stream of streams) stream.linkLost(why);
-  }
-
-  #safely(fn: () => void): void {
-    try {
-      fn();
-    } catch (cause) {
-      this.#opts.log(`agent ${this.agentId ?? '?'}: socket call failed: ${String(cause)}`);
-    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HttpError } from './errors';
 import { Hub } from './hub';
-import { FakeAgent, testHubOptions, testRequest } from './hub-fake-agent';
+import { FakeAgent, testHubOptions, testRequest } from './fake-agent';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { FrameType, INITIAL_STREAM_WINDOW, MAX_DATA_CHUNK } from '../../protocol/index';
 import { HttpError } from './errors';
 import { Hub } from './hub';
-import { concat, FakeAgent, testHubOptions, testRequest } from './hub-fake-agent';
+import { concat, FakeAgent, testHubOptions, testRequest } from './fake-agent';
 
 const decoder = new TextDecoder();
 const tick = () => new Promise((r) => setTimeout(r, 5));

@@ -5,6 +5,7 @@ import {
   CloseCode,
   controlFrame,
   FrameType,
+  HOP_BY_HOP_HEADERS,
   MAX_DATA_CHUNK,
   parseControl,
   ProtocolError,
@@ -33,18 +34,7 @@ export interface StreamLink {
 type Phase = 'opening' | 'streaming' | 'over';
 
 // RFC 9110 §7.6.1 hop-by-hop fields, plus content-length: the body is re-framed for the client.
-const DROPPED_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'content-length',
-]);
+const DROPPED_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'content-length']);
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 const encoder = new TextEncoder();
 

@@ -27,6 +27,8 @@ describe('OpenAI routes of one tenant', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
+  /** An agent on the hub serving `models`, answering every request with `handler`. */
+  const serve = (handler: FakeHandler, models = [MODEL]) => new FakeAgent().answering(handler).join(hub, { models });
 
   beforeEach(async () => {
     sql = openSqlite(':memory:');
@@ -136,7 +138,7 @@ describe('OpenAI routes of one tenant', () => {
   });
 
   it('answers 429 rate_limit_exceeded with Retry-After past the key rpm', async () => {
-    await FakeAgent.connect(hub, [MODEL], echo);
+    await serve(echo);
     const { apiKey } = await store.createKey('acme', { rpm: 2 });
     for (let i = 0; i < 2; i++) expect((await post('/v1/completions', { model: MODEL }, {}, apiKey)).status).toBe(200);
     const res = await post('/v1/completions', { model: MODEL }, {}, apiKey);
@@ -148,7 +150,7 @@ describe('OpenAI routes of one tenant', () => {
   it('answers 429 concurrency_limit_exceeded while the key has maxConcurrent streams open, and frees the slot when one ends', async () => {
     let finish!: () => void;
     const gate = new Promise<void>((resolve) => (finish = resolve));
-    await FakeAgent.connect(hub, [MODEL], async () => {
+    await serve(async () => {
       await gate;
       return { chunks: ['{}'] };
     });
@@ -164,7 +166,7 @@ describe('OpenAI routes of one tenant', () => {
   });
 
   it('relays the request to the agent as sent, minus credentials and hop-by-hop headers, and records usage', async () => {
-    const agent = await FakeAgent.connect(hub, [MODEL], echo);
+    const agent = await serve(echo);
     const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
     const res = await post('/v1/chat/completions?x=1', body, {
       cookie: 'session=1',
@@ -191,14 +193,14 @@ describe('OpenAI routes of one tenant', () => {
   });
 
   it('relays any other POST /v1/* path as is', async () => {
-    const agent = await FakeAgent.connect(hub, [MODEL], echo);
+    const agent = await serve(echo);
     const res = await post('/v1/audio/whatever', { model: MODEL });
     expect(res.status).toBe(200);
     expect(agent.requests[0].head.path).toBe('/v1/audio/whatever');
   });
 
   it('lists the connected models in OpenAI shape, filtered by the key', async () => {
-    await FakeAgent.connect(hub, [MODEL, 'other-model'], echo);
+    await serve(echo, [MODEL, 'other-model']);
     const res = await app.request('/v1/models', { headers: { authorization: `Bearer ${acme.apiKey}` } });
     const list = await res.json();
     expect(list).toEqual({
@@ -234,7 +236,7 @@ describe('OpenAI routes of one tenant', () => {
   });
 
   it('cancels the agent stream when the client goes away', async () => {
-    const agent = await FakeAgent.connect(hub, [MODEL], () => new Promise(() => {}));
+    const agent = await serve(() => new Promise(() => {}));
     const abort = new AbortController();
     const pending = Promise.resolve(
       app.request(

@@ -4,17 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import {
-  CONNECTION_STREAM,
-  controlFrame,
-  decodeFrames,
-  encodeFrames,
-  FrameType,
-  frameTypeName,
-  parseControl,
-  type Frame,
-  type RequestHead,
-} from '../../protocol/index';
+import { controlFrame, FrameType } from '../../protocol/index';
+import { FakeAgent, type FakeHandler } from '../core/fake-agent';
 import { startNodeEdge, type NodeEdge } from './server';
 
 const ADMIN = 'test-admin-token';
@@ -27,51 +18,13 @@ interface Created {
   agentToken: string;
 }
 
-/** A protocol-speaking agent over a real WebSocket; answers each request with `reply`. */
-class WsAgent {
-  readonly ws: WebSocket;
-  readonly requests: { stream: number; head: RequestHead; body: string }[] = [];
-  readonly cancelled: number[] = [];
-  readonly welcomed: Promise<void>;
-  #open = new Map<number, { head: RequestHead; body: string }>();
-
-  constructor(url: string, token: string, readonly reply: (stream: number, head: RequestHead, body: string) => Frame[] | undefined) {
-    this.ws = new WebSocket(`${url.replace(/^http/, 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${token}` } });
-    this.welcomed = new Promise((resolve, reject) => {
-      this.ws.on('error', reject);
-      this.ws.on('open', () => this.send([controlFrame('hello', CONNECTION_STREAM, { protocol: [1], agentId: 'ws-agent', models: [MODEL], maxInflight: 8, ready: true })]));
-      this.ws.on('message', (data: Buffer, isBinary) => {
-        if (!isBinary) return;
-        const frames = decodeFrames(new Uint8Array(data));
-        if (!frames.ok) throw frames.error;
-        for (const f of frames.value) {
-          const name = frameTypeName(f.type);
-          if (name === 'welcome') resolve();
-          else if (name === 'request') {
-            const head = parseControl('request', f.payload);
-            if (head.ok) this.#open.set(f.stream, { head: head.value, body: '' });
-          } else if (name === 'data') {
-            const open = this.#open.get(f.stream);
-            if (open) open.body += new TextDecoder().decode(f.payload);
-          } else if (name === 'end') {
-            const open = this.#open.get(f.stream);
-            if (!open) continue;
-            this.requests.push({ stream: f.stream, ...open });
-            const frames = this.reply(f.stream, open.head, open.body);
-            if (frames) this.send(frames);
-          } else if (name === 'cancel') this.cancelled.push(f.stream);
-        }
-      });
-    });
-  }
-
-  send(frames: Frame[]): void {
-    this.ws.send(encodeFrames(frames));
-  }
-
-  close(): void {
-    this.ws.close();
-  }
+/** The shared fake agent over a real WebSocket to the edge, answering each request with `handler`. */
+async function wsAgent(url: string, token: string, handler: FakeHandler): Promise<FakeAgent> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${token}` } });
+  const agent = new FakeAgent('ws-agent').answering(handler);
+  ws.on('message', (data: Buffer, isBinary) => isBinary && agent.socket.send(new Uint8Array(data)));
+  await new Promise((resolve, reject) => ws.on('error', reject).once('open', resolve));
+  return agent.attach({ message: (message) => ws.send(message), closed: () => ws.close() }).greet({ models: [MODEL] });
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -237,29 +190,26 @@ describe('Node edge', () => {
   });
 
   describe('with an agent connected over a WebSocket', () => {
-    let agent: WsAgent;
+    let agent: FakeAgent;
 
     beforeAll(async () => {
-      agent = new WsAgent(edge.url, acme.agentToken, (stream, head) => {
-        if (head.path.startsWith('/v1/hang')) return undefined;
+      agent = await wsAgent(edge.url, acme.agentToken, ({ stream, head }) => {
+        if (head.path.startsWith('/v1/hang')) return new Promise(() => {});
         if (head.path.startsWith('/v1/slow')) {
-          return [
-            controlFrame('response', stream, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
-            { type: FrameType.data, stream, payload: text('data: first\n\n') },
-          ];
+          agent.respond(stream);
+          agent.data(stream, 'data: first\n\n');
+          return new Promise(() => {}); // the test sends the rest
         }
-        const sse = ['data: {"n":1}\n\n', 'data: {"n":2}\n\n', 'data: [DONE]\n\n'];
-        return [
-          controlFrame('response', stream, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
-          ...sse.map((s) => ({ type: FrameType.data, stream, payload: text(s) })),
-          controlFrame('end', stream, { usage: { prompt_tokens: 2, completion_tokens: 3 } }),
-        ];
+        return {
+          headers: { 'content-type': 'text/event-stream' },
+          chunks: ['data: {"n":1}\n\n', 'data: {"n":2}\n\n', 'data: [DONE]\n\n'],
+          usage: { prompt_tokens: 2, completion_tokens: 3 },
+        };
       });
-      await agent.welcomed;
       await vi.waitFor(async () => expect((await (await v1('/models')).json()).data).toHaveLength(1));
     });
 
-    afterAll(() => agent.close());
+    afterAll(() => agent.drop());
 
     it('lists the agent model and shows the agent in the admin list', async () => {
       expect((await (await v1('/models')).json()).data[0]).toMatchObject({ id: MODEL, object: 'model', owned_by: 'vllama' });
@@ -284,7 +234,7 @@ describe('Node edge', () => {
       const reader = res.body!.getReader();
       expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: first\n\n');
       const stream = agent.requests.find((r) => r.head.path === '/v1/slow')!.stream;
-      agent.send([{ type: FrameType.data, stream, payload: text('data: second\n\n') }, controlFrame('end', stream, {})]);
+      agent.send({ type: FrameType.data, stream, payload: text('data: second\n\n') }, controlFrame('end', stream, {}));
       expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: second\n\n');
       expect((await reader.read()).done).toBe(true);
     });
