@@ -1,0 +1,90 @@
+// The child side of a benchmark process: starts one component from options in
+// BENCH_CHILD_OPTS, then answers the parent over the IPC channel — CPU and
+// memory probes from the process's own accounting, and component commands.
+import { performance } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
+
+export interface ProcessProbe {
+  /** process.cpuUsage(), µs. */
+  userUs: number;
+  systemUs: number;
+  rss: number;
+  /** V8 heap committed (what RSS sees of the heap); heapUsed is what is live in it. */
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** performance.now() in the child, ms. */
+  at: number;
+  /** Event-loop utilisation since start (0..1). */
+  elu: number;
+}
+
+export interface Component {
+  /** Sent to the parent with `ready` (URLs, ports). */
+  info: Record<string, unknown>;
+  close(): Promise<void>;
+  /** Extra commands the parent may call by name. */
+  commands?: Record<string, (payload: unknown) => Promise<unknown> | unknown>;
+}
+
+export interface ChildRequest {
+  id: number;
+  type: string;
+  payload?: unknown;
+}
+
+export function probe(): ProcessProbe {
+  const cpu = process.cpuUsage();
+  const mem = process.memoryUsage();
+  return {
+    userUs: cpu.user, systemUs: cpu.system,
+    rss: mem.rss, heapTotal: mem.heapTotal, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers,
+    at: performance.now(), elu: performance.eventLoopUtilization().utilization,
+  };
+}
+
+function send(message: unknown): void {
+  process.send?.(message);
+}
+
+export async function serveChild(start: (opts: Record<string, unknown>) => Promise<Component>): Promise<void> {
+  if (!process.send) throw new Error('A benchmark child must be started with an IPC channel (bench/processes.ts)');
+  const opts = JSON.parse(process.env.BENCH_CHILD_OPTS ?? '{}') as Record<string, unknown>;
+  let component: Component;
+  try {
+    component = await start(opts);
+  } catch (err) {
+    send({ type: 'failed', error: (err as Error)?.stack ?? String(err) });
+    process.exit(1);
+  }
+  const builtins: Record<string, (payload: unknown) => unknown> = {
+    probe: () => probe(),
+    gc: () => {
+      // --expose-gc is passed by bench/processes.ts; twice so weak refs and finalizers settle.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      gc?.();
+      return probe();
+    },
+    /** Writes a V8 heap snapshot (for finding what an in-flight stream holds); returns its path. */
+    heapSnapshot: (payload) => writeHeapSnapshot(typeof payload === 'string' ? payload : undefined),
+    close: async () => {
+      await component.close();
+      setImmediate(() => process.exit(0));
+      return true;
+    },
+  };
+  process.on('message', async (msg: ChildRequest) => {
+    const fn = builtins[msg.type] ?? component.commands?.[msg.type];
+    try {
+      if (!fn) throw new Error(`unknown command ${msg.type}`);
+      send({ id: msg.id, ok: true, value: await fn(msg.payload) });
+    } catch (err) {
+      send({ id: msg.id, ok: false, error: (err as Error)?.stack ?? String(err) });
+    }
+  });
+  // The parent going away must not leave servers running.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', info: component.info });
+}

@@ -1,0 +1,73 @@
+// The issue's targets as data: each names its limit, reads its figure from the
+// results, and says met / missed (or not measured when its workload was skipped).
+import type { BatchResult } from './workloads/batch';
+import type { MemoryResult } from './workloads/memory';
+import type { RelayResult } from './workloads/relay';
+import type { SequentialResult } from './workloads/sequential';
+import { formatTable, heading } from './table';
+
+export interface Results {
+  batch?: BatchResult;
+  sequential?: SequentialResult;
+  relay?: RelayResult;
+  memory?: MemoryResult;
+}
+
+export interface TargetOutcome {
+  id: string;
+  description: string;
+  limit: string;
+  /** The figure compared with the limit, with its unit; undefined when not measured. */
+  figure?: string;
+  value?: number;
+  status: 'met' | 'missed' | 'not measured';
+  detail?: string;
+}
+
+function outcome(id: string, description: string, limit: string, value: number | undefined, ok: (v: number) => boolean, figure: (v: number) => string, detail?: string): TargetOutcome {
+  if (value === undefined || !Number.isFinite(value)) return { id, description, limit, status: 'not measured', detail };
+  return { id, description, limit, value, figure: figure(value), status: ok(value) ? 'met' : 'missed', detail };
+}
+
+export function evaluateTargets(r: Results, hosts: string[]): TargetOutcome[] {
+  const out: TargetOutcome[] = [];
+  for (const host of hosts) {
+    const rows = r.batch?.rows.filter((x) => x.target === host && !x.error) ?? [];
+    const worst = rows.reduce<(typeof rows)[number] | undefined>((w, x) => (!w || x.ratioToDirect > w.ratioToDirect ? x : w), undefined);
+    const failed = r.batch?.rows.filter((x) => x.target === host && x.error).map((x) => `${x.concurrency}: ${x.error}`);
+    out.push(outcome(
+      `batch-ratio-${host}`, `bridge/direct batch time via ${host}, every concurrency ${r.batch?.levels.join('/') ?? ''}`, '≤ 1.05',
+      failed?.length ? Number.NaN : worst?.ratioToDirect, (v) => v <= 1.05, (v) => `${v.toFixed(3)} worst (at ${worst?.concurrency})`,
+      failed?.length ? `failed runs: ${failed.join('; ')}` : rows.map((x) => `${x.concurrency}: ${x.ratioToDirect.toFixed(3)}`).join(', '),
+    ));
+    const seq = r.sequential?.rows.find((x) => x.target === host);
+    out.push(outcome(`sequential-p50-${host}`, `added latency p50 via ${host} (sequential, end to end)`, '≤ 1 ms',
+      seq?.error ? undefined : seq?.addedE2eP50Ms, (v) => v <= 1, (v) => `${v.toFixed(2)} ms`, seq ? `TTFT p50 added ${seq.addedTtftP50Ms.toFixed(2)} ms` : undefined));
+    out.push(outcome(`sequential-p99-${host}`, `added latency p99 via ${host} (sequential, end to end)`, '≤ 5 ms',
+      seq?.error ? undefined : seq?.addedE2eP99Ms, (v) => v <= 5, (v) => `${v.toFixed(2)} ms`));
+  }
+  const relay = r.relay?.rows.filter((x) => x.target === 'node' && !x.error) ?? [];
+  const best = relay.reduce<(typeof relay)[number] | undefined>((b, x) => (!b || x.tokensPerS > b.tokensPerS ? x : b), undefined);
+  out.push(outcome('relay-tokens-per-s', 'tokens/s through one agent connection (best concurrency)', '≥ 100,000',
+    best?.tokensPerS, (v) => v >= 100_000, (v) => `${Math.round(v).toLocaleString('en-US')} tok/s (at ${best?.concurrency})`,
+    best ? `direct at that concurrency: ${Math.round(r.relay!.rows.find((x) => x.target === 'direct' && x.concurrency === best.concurrency)?.tokensPerS ?? 0).toLocaleString('en-US')} tok/s` : undefined));
+  out.push(outcome('relay-cpu-per-token', 'edge + agent CPU per relayed token (at the best concurrency)', '≤ 10 µs',
+    best?.usPerToken.edgePlusAgent, (v) => v <= 10, (v) => `${v.toFixed(2)} µs`,
+    best ? `edge ${best.usPerToken.edge?.toFixed(2)} µs + agent ${best.usPerToken.agent?.toFixed(2)} µs; all levels: ${relay.map((x) => `${x.concurrency}: ${x.usPerToken.edgePlusAgent?.toFixed(2)}`).join(', ')}` : undefined));
+  const mem = r.memory?.rows.filter((x) => x.process === 'edge' || x.process === 'agent') ?? [];
+  const perStream = mem.length === 2 ? mem.reduce((a, x) => a + x.perStream, 0) : undefined;
+  out.push(outcome('memory-per-stream', 'edge + agent resident memory per in-flight stream', '≤ 20 KB',
+    perStream, (v) => v <= 20 * 1000, (v) => `${(v / 1000).toFixed(1)} KB`,
+    mem.length ? mem.map((x) => `${x.process} ${(x.perStream / 1000).toFixed(1)} KB charged (${(x.rssPerStream / 1000).toFixed(1)} KB RSS over idle, ${(x.marginalRssPerStream / 1000).toFixed(1)} KB marginal, ${(x.heapPerStream / 1000).toFixed(1)} KB heap+ext)`).join('; ') : undefined));
+  return out;
+}
+
+export function printTargets(targets: TargetOutcome[]): string {
+  const cols = [
+    { header: 'target', align: 'left' as const }, { header: 'limit', align: 'left' as const }, { header: 'figure', align: 'left' as const },
+    { header: 'status', align: 'left' as const },
+  ];
+  const rows = targets.map((t) => [t.description, t.limit, t.figure ?? '–', t.status.toUpperCase()]);
+  const details = targets.filter((t) => t.detail).map((t) => `  ${t.id}: ${t.detail}`);
+  return [heading('Targets'), formatTable(cols, rows), ...details].join('\n');
+}
