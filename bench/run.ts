@@ -3,18 +3,19 @@
 // tables and writes bench/results/<date>.json. Every figure sits beside the same
 // workload sent direct to the same simulator in the same run.
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { canPin, describeLayout, layout as coreLayout, pin } from './affinity';
+import { canPin, describeLayout, layout as coreLayout } from './affinity';
+import { busyWarning, machine, machineLoad, otherWork } from './machine';
 import { summarizeProfiles } from './profile-summary';
 import { spawnChild, type BenchChild } from './processes';
-import { procCpuUs, pidsByCommandLine } from './proc-stat';
 import { attachAgent, childProbe, closeAll, startNodeEdgeChild, startSimChild, type NodeEdge, type Target } from './stack';
 import { evaluateTargets, printTargets, type Results } from './targets';
 import { printBatch, runBatch } from './workloads/batch';
 import { waitRoutable, type BenchContext } from './workloads/context';
+import { startWorkers } from './workers';
 import { printMemory, runMemory } from './workloads/memory';
 import { printRelay, runRelay } from './workloads/relay';
 import { printSequential, runSequential } from './workloads/sequential';
@@ -39,62 +40,41 @@ Flags:
 
 See bench/README.md for what each column means.`;
 
+/** A bad command line: printed as one line, exit status 2. */
+class UsageError extends Error {
+  override name = 'UsageError';
+  readonly code = 'ERR_USAGE';
+}
+
 function parseList<T extends string>(raw: string | undefined, allowed: readonly T[], flag: string): T[] | undefined {
   if (raw === undefined) return undefined;
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const i of items) if (!allowed.includes(i as T)) throw new Error(`--${flag}: unknown "${i}" (choose from ${allowed.join(', ')})`);
+  for (const i of items) if (!allowed.includes(i as T)) throw new UsageError(`--${flag}: unknown "${i}" (choose from ${allowed.join(', ')})`);
   return items as T[];
 }
 
-/**
- * How much of one core this process gets when it asks for it: a 300 ms spin.
- * Other work on the machine (a test run, a build) shows here as a figure well
- * under 1, and every timing of the run should be read with it in mind.
- */
-function cpuAvailable(): number {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  let x = 0;
-  while (performance.now() - t0 < 300) x++;
-  const c = process.cpuUsage(c0);
-  return x >= 0 ? (c.user + c.system) / 1000 / (performance.now() - t0) : 0;
-}
-
-function machineLoad(): { loadavg1m: number; cpuAvailable: number } {
-  return { loadavg1m: +loadavg()[0].toFixed(2), cpuAvailable: +cpuAvailable().toFixed(2) };
-}
-
-/** Before the run the load average is all other work; after it, it includes the benchmark itself. */
-function busyWarning(l: { loadavg1m: number; cpuAvailable: number }, cores: number, before = true): string {
-  return l.cpuAvailable < 0.9 || (before && l.loadavg1m > cores) ? ' — MACHINE BUSY: other work competes for the cores; absolute figures are pessimistic' : '';
-}
-
-/** The most cores other work took during any measured run, and the mean. */
-function otherWork(r: Results): { max: number; mean: number } {
-  const all = [
-    ...(r.batch?.rows ?? []), ...(r.sequential?.rows ?? []), ...(r.relay?.rows ?? []), ...(r.relay?.perRequest ?? []),
-  ].map((x) => x.otherCores).filter(Number.isFinite);
-  return { max: all.length ? Math.max(...all) : Number.NaN, mean: all.length ? all.reduce((a, b) => a + b, 0) / all.length : Number.NaN };
-}
-
-function machine() {
-  const c = cpus();
-  return { cpus: c.length, cpuModel: c[0]?.model ?? 'unknown', memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform} ${release()}` };
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        hosts: { type: 'string' },
+        out: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        'no-pin': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    // parseArgs names the flag; its first line is the message.
+    throw new UsageError(String((err as Error).message).split('\n')[0]);
+  }
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      hosts: { type: 'string' },
-      out: { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      'no-pin': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  const values = parseFlags();
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -218,34 +198,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** The Workers runtime under `wrangler dev`, with its own agent; undefined (and a note) when it cannot start. */
-async function startWorkers(ctx: BenchContext, simUrl: string): Promise<{ target: Target; closers: { close(): Promise<void> }[] } | undefined> {
-  const closers: { close(): Promise<void> }[] = [];
-  try {
-    const { startWorkersEdge } = await import('../test/hosts/workers-host');
-    const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}`;
-    const workers = await startWorkersEdge({ adminToken, queueTimeoutMs: 120_000, testHooks: false });
-    closers.push(workers);
-    const { agent, target } = await attachAgent({
-      edgeUrl: workers.url, adminToken: workers.adminToken, tenantName: 'bench-workers', simUrl,
-      maxInflight: 256, logDir: ctx.logDir, name: 'agent-workers', cpus: ctx.layout?.agent,
-    });
-    closers.push(agent);
-    // wrangler and its workerd processes, found by the port only they were given.
-    const pids = [...new Set([...pidsByCommandLine(`--port ${workers.port}`), ...pidsByCommandLine(`127.0.0.1:${workers.port}`)])];
-    for (const pid of pids) pin(pid, ctx.layout?.proxy);
-    const workerd = { name: 'workers', read: async () => pids.reduce((a, p) => a + procCpuUs(p), 0) };
-    const t: Target = { name: 'workers', ...target, probes: [workerd, childProbe('agent', agent)] };
-    await waitRoutable(ctx, t, 60_000);
-    return { target: t, closers };
-  } catch (err) {
-    ctx.notes.push(`workers: skipped, wrangler dev did not start or serve: ${(err as Error).message.split('\n')[0]}`);
-    await closeAll(closers);
-    return undefined;
-  }
-}
-
 process.exitCode = await main().catch((err) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`bench: ${err.message} (see npm run bench -- --help)\n`);
+    return 2;
+  }
   process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
   return 1;
 });

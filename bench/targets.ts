@@ -34,12 +34,16 @@ export function evaluateTargets(r: Results, hosts: string[]): TargetOutcome[] {
   for (const host of hosts) {
     const rows = r.batch?.rows.filter((x) => x.target === host && !x.error) ?? [];
     const worst = rows.reduce<(typeof rows)[number] | undefined>((w, x) => (!w || x.ratioToDirect > w.ratioToDirect ? x : w), undefined);
-    const failed = r.batch?.rows.filter((x) => x.target === host && x.error).map((x) => `${x.concurrency}: ${x.error}`);
-    out.push(outcome(
+    const failed = r.batch?.rows.filter((x) => x.target === host && x.error).map((x) => `${x.concurrency}: ${x.error}`) ?? [];
+    const ratios = rows.map((x) => `${x.concurrency}: ${x.ratioToDirect.toFixed(3)}`).join(', ');
+    const batch = outcome(
       `batch-ratio-${host}`, `bridge/direct batch time via ${host}, every concurrency ${r.batch?.levels.join('/') ?? ''}`, '≤ 1.05',
-      failed?.length ? Number.NaN : worst?.ratioToDirect, (v) => v <= 1.05, (v) => `${v.toFixed(3)} worst (at ${worst?.concurrency})`,
-      failed?.length ? `failed runs: ${failed.join('; ')}` : rows.map((x) => `${x.concurrency}: ${x.ratioToDirect.toFixed(3)}`).join(', '),
-    ));
+      worst?.ratioToDirect, (v) => v <= 1.05 && failed.length === 0, (v) => `${v.toFixed(3)} worst (at ${worst?.concurrency})${failed.length ? ', and failures' : ''}`,
+      [ratios, failed.length ? `failed runs: ${failed.join('; ')}` : ''].filter(Boolean).join('; '),
+    );
+    // Requests that failed miss the target even when no level finished cleanly.
+    if (failed.length && batch.status === 'not measured') Object.assign(batch, { status: 'missed', figure: 'failed requests' });
+    out.push(batch);
     const seq = r.sequential?.rows.find((x) => x.target === host);
     out.push(outcome(`sequential-p50-${host}`, `added latency p50 via ${host} (sequential, end to end)`, '≤ 1 ms',
       seq?.error ? undefined : seq?.addedE2eP50Ms, (v) => v <= 1, (v) => `${v.toFixed(2)} ms`, seq ? `TTFT p50 added ${seq.addedTtftP50Ms.toFixed(2)} ms` : undefined));

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateTargets, type Results } from './targets';
+
+const batchRow = (concurrency: number, target: string, ratioToDirect: number, error?: string) =>
+  ({ concurrency, target, ratioToDirect, error }) as NonNullable<Results['batch']>['rows'][number];
+
+describe('evaluateTargets', () => {
+  it('says not measured for every target whose workload did not run', () => {
+    const out = evaluateTargets({}, ['node']);
+    expect(out.every((t) => t.status === 'not measured')).toBe(true);
+  });
+
+  it('judges the batch ratio by its worst concurrency', () => {
+    const batch = { levels: [5, 50], reps: 1, tokens: 50, rows: [batchRow(5, 'direct', 1), batchRow(5, 'node', 1.02), batchRow(50, 'node', 1.2)] };
+    const t = evaluateTargets({ batch }, ['node']).find((x) => x.id === 'batch-ratio-node')!;
+    expect(t).toMatchObject({ status: 'missed', value: 1.2 });
+    expect(t.figure).toContain('at 50');
+  });
+
+  it('counts failed requests as a miss even when every finished level was within the limit', () => {
+    const batch = { levels: [5, 1000], reps: 1, tokens: 50, rows: [batchRow(5, 'workers', 1.01), batchRow(1000, 'workers', Number.NaN, '3/1000 requests failed')] };
+    const t = evaluateTargets({ batch }, ['workers']).find((x) => x.id === 'batch-ratio-workers')!;
+    expect(t.status).toBe('missed');
+    expect(t.detail).toContain('3/1000 requests failed');
+  });
+
+  it('sums edge and agent memory per stream against 20 KB', () => {
+    const row = (process: string, perStream: number) => ({ process, perStream, rssPerStream: 0, marginalRssPerStream: 0, heapPerStream: 0 });
+    const memory = { streams: 10, warmed: true, opened: 10, leftRunningAfterRelease: 0, errors: [], rows: [row('edge', 12_000), row('agent', 7_000), row('nginx', 50_000)] };
+    const t = evaluateTargets({ memory } as unknown as Results, []).find((x) => x.id === 'memory-per-stream')!;
+    expect(t).toMatchObject({ status: 'met', value: 19_000 });
+  });
+});
