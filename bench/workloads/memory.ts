@@ -103,7 +103,8 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
       const viaChild = (name: string, c: BenchChild) => ({ name, probe: () => settledProbe(c, ctx.quick ? 0 : 12_000) });
       measuredTargets.push({ t: { name: 'node', ...target }, procs: [viaChild('edge', edge.child), viaChild('agent', agent)] });
     }
-    const nginxBin = findNginx();
+    // Quick mode leaves out the nginx reference: it keeps the run within its minute.
+    const nginxBin = ctx.quick ? undefined : findNginx();
     if (nginxBin) {
       try {
         const nginx: NginxProxy = await startNginx(nginxBin, `${ctx.logDir}/nginx-memory`, Number(sim.info.port), ctx.layout?.proxy);
