@@ -8,3 +8,4 @@ export * from './version';
 export * from './frame-batcher';
 export * from './stream-window';
 export * from './headers';
+export * from './bytes';

@@ -14,6 +14,7 @@ import {
   type Hello,
   type RequestHead,
   type Usage,
+  concatBytes,
 } from '../../protocol/index';
 import type { Hub } from './hub';
 import type { AgentConnection, AgentSocket, HubOptions, LinkMemory, RelayRequest } from './hub-types';
@@ -229,15 +230,8 @@ export class FakeAgent {
   }
 }
 
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
+/** Test shorthand for the shared byte joiner. */
+export const concat = concatBytes;
 
 /** A Hub as tests want it: no startup grace, a short queue timeout. */
 export function testHubOptions(overrides: Partial<HubOptions> = {}): HubOptions {

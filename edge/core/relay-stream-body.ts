@@ -1,6 +1,7 @@
 // The client side of one relayed response body: a pull-based ReadableStream fed
 // by the agent's `data` frames. Bytes count as consumed only when the client
 // reads them, so credit (and the agent's sending) follows the client's pace.
+import { concatBytes } from '../../protocol/index';
 
 export interface BodyReader {
   /** The client took `bytes` of agent data. */
@@ -112,16 +113,7 @@ export class RelayBody {
     const chunks = this.#chunks;
     this.#chunks = [];
     this.#buffered = 0;
-    if (chunks.length === 1) return chunks[0]!;
-    let size = 0;
-    for (const chunk of chunks) size += chunk.byteLength;
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return out;
+    return concatBytes(chunks);
   }
 
   #applyTail(): void {

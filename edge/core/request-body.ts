@@ -1,5 +1,6 @@
 // Reads a request body under a byte limit (never holding more than the limit)
 // and parses the JSON object the OpenAI endpoints take.
+import { concatBytes } from '../../protocol/index';
 import { HttpError } from './errors';
 
 function tooLarge(limit: number): HttpError {
@@ -29,14 +30,7 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
     }
     chunks.push(step.value);
   }
-  if (chunks.length === 1) return chunks[0];
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

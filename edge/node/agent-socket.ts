@@ -1,20 +1,13 @@
 // Binds one `ws` WebSocket to the Hub: the AgentSocket the Hub sends through,
 // and the socket's events forwarded to the Hub's AgentConnection.
+import { concatBytes } from '../../protocol/index';
 import type { RawData, WebSocket } from 'ws';
 import type { AgentConnection, AgentSocket } from '../core/hub-types';
 
 /** A plain Uint8Array view of ws's message bytes (no copy for the usual single Buffer). */
 function bytesOf(data: RawData): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (Array.isArray(data)) {
-    const whole = new Uint8Array(data.reduce((n, b) => n + b.byteLength, 0));
-    let at = 0;
-    for (const b of data) {
-      whole.set(b, at);
-      at += b.byteLength;
-    }
-    return whole;
-  }
+  if (Array.isArray(data)) return concatBytes(data);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
