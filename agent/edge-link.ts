@@ -17,6 +17,7 @@ import {
 import { Backoff, type BackoffOptions } from './backoff';
 import { HEARTBEAT_MS, WELCOME_TIMEOUT_MS } from './defaults';
 import { LinkSession, type FrameSink } from './link-session';
+import { unreadableOnTheWay, zeroMask } from './ws-mask';
 
 export type HelloInput = ControlInput<'hello'>;
 
@@ -120,6 +121,7 @@ export class EdgeLink {
       // Frames are mostly small token chunks; deflate costs CPU per message for little gain.
       perMessageDeflate: false,
       handshakeTimeout: this.#opts.welcomeTimeoutMs ?? WELCOME_TIMEOUT_MS,
+      ...(unreadableOnTheWay(this.#opts.url) ? { generateMask: zeroMask } : {}),
     });
     ws.binaryType = 'nodebuffer';
     this.#ws = ws;

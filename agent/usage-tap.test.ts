@@ -84,6 +84,18 @@ describe('SseUsageTap', () => {
     expect(tap.push(chunk)).toBe(chunk);
   });
 
+  it('forwards event-sized chunks untouched and still strips the usage event among them', () => {
+    const tap = new SseUsageTap(true);
+    const events = withUsage.split(/(?<=\n\n)/).map((e) => Buffer.from(e));
+    const out = events.map((e) => tap.push(e));
+    events.forEach((e, i) => {
+      if (i !== 4) expect(out[i]).toBe(e);
+    });
+    expect(out[4]).toBeUndefined();
+    expect(tap.finish()).toBeUndefined();
+    expect(tap.usage).toEqual({ prompt_tokens: 9, completion_tokens: 5 });
+  });
+
   it('reads usage from /v1/completions events with CRLF line endings', () => {
     const crlf = (json: object) => `data: ${JSON.stringify(json)}\r\n\r\n`;
     const text =

@@ -160,6 +160,10 @@ export class AgentLink implements AgentConnection, StreamLink {
     if (this.#phase === 'live') this.#events.capacity(this);
   }
 
+  schedule(fn: () => void): void {
+    this.#opts.schedule(fn);
+  }
+
   /** Closes the socket from the edge side (replaced, shutting down). */
   close(code: number, reason: string): void {
     this.#fail(code, reason);

@@ -7,6 +7,7 @@ import {
   newKeyId,
   parseAgentToken,
   parseApiKey,
+  secretHash,
   secretsEqual,
   sha256Hex,
 } from './keys';
@@ -76,5 +77,16 @@ describe('keys', () => {
     expect(bearerToken('Bearer abc')).toBe('abc');
     expect(bearerToken('Token abc')).toBeNull();
     expect(bearerToken(null)).toBeNull();
+  });
+});
+
+describe('secretHash', () => {
+  it('is sha256Hex, remembered or not, however many secrets pass', async () => {
+    const key = newApiKey('acme');
+    expect(await secretHash(key)).toBe(await sha256Hex(key));
+    expect(await secretHash(key)).toBe(await sha256Hex(key));
+    for (let i = 0; i < 1100; i++) await secretHash(`vl-acme-${i}`);
+    expect(await secretHash(key)).toBe(await sha256Hex(key));
+    expect(await secretHash('vl-acme-7')).toBe(await sha256Hex('vl-acme-7'));
   });
 });

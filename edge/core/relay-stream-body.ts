@@ -8,6 +8,8 @@ export interface BodyReader {
   consumed(bytes: number): void;
   /** The client cancelled the body (went away). */
   cancelled(reason: unknown): void;
+  /** Runs `fn` at the end of this turn (the Hub's schedule). */
+  schedule(fn: () => void): void;
 }
 
 type Tail = { kind: 'close'; last?: Uint8Array } | { kind: 'error'; error: unknown };
@@ -19,8 +21,9 @@ export class RelayBody {
   /** Agent bytes the client has not read yet (at most one window: the agent has no more credit). */
   #chunks: Uint8Array[] = [];
   #buffered = 0;
-  /** A read is pending and nothing was queued: the next chunk goes straight to the client. */
+  /** A read is pending: what arrives this turn goes to the client at the turn's end. */
   #wanting = false;
+  #deliverScheduled = false;
   #tail: Tail | undefined;
   #over = false;
 
@@ -48,16 +51,27 @@ export class RelayBody {
     return this.#buffered;
   }
 
-  /** Queues a chunk (a private copy: the client may keep it). */
+  /**
+   * Hands a chunk to the client. `chunk` may be a view into the agent's whole
+   * coalesced message. With a read pending, the chunks of this turn go out
+   * together at its end: one client write per stream per turn, however many
+   * frames the turn's messages held for it (a write per frame was a third of
+   * the Node edge's CPU when streaming). Views are kept only until then; a
+   * chunk that must wait for the client is copied, so a slow client never
+   * holds a whole message alive for one stream's few bytes.
+   */
   push(chunk: Uint8Array): void {
     if (this.#over || this.#tail) return;
     if (this.#wanting) {
-      this.#wanting = false;
-      this.#controller.enqueue(chunk);
-      this.#reader.consumed(chunk.byteLength);
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.byteLength;
+      if (!this.#deliverScheduled) {
+        this.#deliverScheduled = true;
+        this.#reader.schedule(() => this.#deliver());
+      }
       return;
     }
-    this.#chunks.push(chunk);
+    this.#chunks.push(chunk.slice());
     this.#buffered += chunk.byteLength;
   }
 
@@ -81,6 +95,16 @@ export class RelayBody {
     if (this.#over) return;
     this.#drop();
     this.#controller.error(error);
+  }
+
+  /** End of the turn: the pending read takes what arrived meanwhile. */
+  #deliver(): void {
+    this.#deliverScheduled = false;
+    if (this.#over || !this.#wanting || this.#chunks.length === 0) return;
+    this.#wanting = false;
+    const chunk = this.#takeQueued();
+    this.#controller.enqueue(chunk);
+    this.#reader.consumed(chunk.byteLength);
   }
 
   #finishWith(tail: Tail): void {

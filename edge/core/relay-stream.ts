@@ -29,6 +29,8 @@ export interface StreamLink {
   send(frame: Frame): void;
   /** The stream is over on this connection: free its slot. */
   release(stream: RelayStream): void;
+  /** Runs `fn` at the end of this turn. */
+  schedule(fn: () => void): void;
 }
 
 type Phase = 'opening' | 'streaming' | 'over';
@@ -150,8 +152,7 @@ export class RelayStream {
     if (this.#phase === 'opening') {
       this.#refuse('The agent sent body bytes before a response.');
     } else if (this.#body) {
-      // A copy: the payload is a view into the whole coalesced message.
-      if (payload.byteLength > 0) this.#body.push(payload.slice());
+      if (payload.byteLength > 0) this.#body.push(payload);
     } else {
       this.#consumed(payload.byteLength); // a null-body status: nothing to hold
     }
@@ -178,6 +179,7 @@ export class RelayStream {
       : new RelayBody({
           consumed: (bytes) => this.#consumed(bytes),
           cancelled: () => this.abandon(new HttpError(499, 'client_closed', 'client went away')),
+          schedule: (fn) => this.#link.schedule(fn),
         });
     this.#phase = 'streaming';
     this.#relay.respond(new Response(this.#body?.stream ?? null, { status: head.status, headers }));

@@ -10,7 +10,17 @@ function tooLarge(limit: number): HttpError {
 /** The whole body; 413 from Content-Length before reading, or as soon as the count passes the limit. */
 export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
   const declared = req.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) throw tooLarge(limit);
+  const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  if (length !== undefined && length > limit) throw tooLarge(limit);
+  if (length !== undefined) {
+    // A declared length bounds the body (the HTTP parser enforces it), so read it whole:
+    // on Node, @hono/node-server then skips building a web ReadableStream for the request.
+    try {
+      return new Uint8Array(await req.arrayBuffer());
+    } catch (cause) {
+      throw new HttpError(400, 'body_read_failed', 'The request body could not be read.', { cause });
+    }
+  }
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openSqlite, type SqliteSql } from '../node/sqlite';
 import { HttpError } from './errors';
 import { migrate, SCHEMA_VERSION } from './schema';
@@ -87,5 +87,61 @@ describe('TenantStore on better-sqlite3 :memory:', () => {
       { keyId, day: '2025-01-16', requests: 1, promptTokens: 7, completionTokens: 0 },
     ]);
     expect(() => store.usage('nope')).toThrow(expect.objectContaining({ status: 404 }));
+  });
+
+  describe('with usage batched (usageFlushMs)', () => {
+    const rows = () => sql.all('SELECT key_id, day, requests, prompt_tokens, completion_tokens FROM usage ORDER BY day');
+
+    it('sums in memory and writes one row per key and day when the timer fires', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const batched = new TenantStore(sql, { now: () => now, usageFlushMs: 1000 });
+        const { keyId } = await batched.createTenant('acme');
+        for (let i = 0; i < 100; i++) batched.recordUsage(keyId, { prompt_tokens: 3, completion_tokens: 2 });
+        now += 24 * 3600_000;
+        batched.recordUsage(keyId, { prompt_tokens: 1, completion_tokens: 1 });
+        expect(rows()).toEqual([]);
+        vi.advanceTimersByTime(1000);
+        expect(rows()).toEqual([
+          { key_id: keyId, day: '2025-01-15', requests: 100, prompt_tokens: 300, completion_tokens: 200 },
+          { key_id: keyId, day: '2025-01-16', requests: 1, prompt_tokens: 1, completion_tokens: 1 },
+        ]);
+        batched.recordUsage(keyId, { prompt_tokens: 1, completion_tokens: 1 });
+        vi.advanceTimersByTime(1000);
+        expect(rows()[1]).toMatchObject({ requests: 2, prompt_tokens: 2, completion_tokens: 2 });
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('writes what is pending before answering usage() and on flushUsage()', async () => {
+      const batched = new TenantStore(sql, { now: () => now, usageFlushMs: 60_000 });
+      const { keyId } = await batched.createTenant('acme');
+      batched.recordUsage(keyId, { prompt_tokens: 4, completion_tokens: 6 });
+      expect(batched.usage('acme')).toEqual([{ keyId, day: '2025-01-15', requests: 1, promptTokens: 4, completionTokens: 6 }]);
+      batched.recordUsage(keyId, { prompt_tokens: 1, completion_tokens: 0 });
+      batched.flushUsage();
+      expect(rows()).toEqual([{ key_id: keyId, day: '2025-01-15', requests: 2, prompt_tokens: 5, completion_tokens: 6 }]);
+      batched.flushUsage(); // nothing pending: no change
+      expect(rows()[0]).toMatchObject({ requests: 2 });
+    });
+
+    it('keeps the counts when a write fails and writes them on the next flush', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const lines: string[] = [];
+        const batched = new TenantStore(sql, { now: () => now, usageFlushMs: 1000, log: (l) => lines.push(l) });
+        const { keyId } = await batched.createTenant('acme');
+        batched.recordUsage(keyId, { prompt_tokens: 4, completion_tokens: 6 });
+        sql.run('ALTER TABLE usage RENAME TO usage_away');
+        vi.advanceTimersByTime(1000);
+        expect(lines.join('\n')).toMatch(/writing usage failed/);
+        sql.run('ALTER TABLE usage_away RENAME TO usage');
+        vi.advanceTimersByTime(1000);
+        expect(rows()).toEqual([{ key_id: keyId, day: '2025-01-15', requests: 1, prompt_tokens: 4, completion_tokens: 6 }]);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
   });
 });

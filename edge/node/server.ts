@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { edgeApp } from '../core/app';
-import { AGENT_MAX_PAYLOAD, AGENT_MISSED_PONGS, AGENT_PING_INTERVAL_MS } from '../core/defaults';
+import { AGENT_MAX_PAYLOAD, AGENT_MISSED_PONGS, AGENT_PING_INTERVAL_MS, USAGE_FLUSH_MS } from '../core/defaults';
 import { adminRoutes } from '../core/routes-admin';
 import { migrate } from '../core/schema';
 import { TenantStore } from '../core/store';
@@ -39,7 +39,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   mkdirSync(opts.dataDir, { recursive: true });
   const sql = openSqlite(join(opts.dataDir, 'vllama.db'));
   migrate(sql);
-  const store = new TenantStore(sql);
+  const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
   const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, log });
   const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
   const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, log });
@@ -82,6 +82,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      store.flushUsage();
       sql.close();
     })());
 
