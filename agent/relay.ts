@@ -18,7 +18,7 @@ import type { StreamHandler } from './edge-link';
 import { responseFrameHeaders, upstreamRequestHeaders } from './headers';
 import type { FrameSink } from './link-session';
 import { ResponsePump } from './response-pump';
-import type { Upstream } from './upstream';
+import type { Upstream, UpstreamCall } from './upstream';
 import { createUsageTap, planUsage } from './usage-tap';
 
 export interface RelayOptions {
@@ -40,7 +40,7 @@ interface Stream {
   receive: ReceiveWindow;
   send: SendWindow;
   /** Set once `end` arrived and the upstream request is under way. */
-  abort?: AbortController;
+  call?: UpstreamCall;
   pump?: ResponsePump;
 }
 
@@ -123,7 +123,7 @@ export class Relay implements StreamHandler {
   }
 
   #data(stream: Stream, payload: Uint8Array): ProtocolError | undefined {
-    if (stream.abort) return undefined; // after `end`; nothing more is read
+    if (stream.call) return undefined; // after `end`; nothing more is read
     if (payload.byteLength > stream.credit) {
       return new ProtocolError('ERR_WINDOW', `stream ${stream.id} sent ${payload.byteLength} bytes with ${stream.credit} of credit`, CloseCode.policyViolation);
     }
@@ -148,47 +148,48 @@ export class Relay implements StreamHandler {
   #end(stream: Stream, payload: Uint8Array): ProtocolError | undefined {
     const end = parseControl('end', payload);
     if (!end.ok) return end.error;
-    if (!stream.abort) void this.#forward(stream);
+    if (!stream.call) this.#forward(stream);
     return undefined;
   }
 
-  async #forward(stream: Stream): Promise<void> {
+  #forward(stream: Stream): void {
     const { head } = stream;
-    const abort = (stream.abort = new AbortController());
     const plan = planUsage(head, Buffer.concat(stream.body));
     stream.body = [];
     const { sink, upstream } = this.#opts;
     const headers = upstreamRequestHeaders(head.headers);
     // vLLM names its request after X-Request-Id (--enable-request-id-headers): one id in both logs.
     if (head.requestId && !headers['x-request-id']) headers['x-request-id'] = head.requestId;
-    let res;
-    try {
-      res = await upstream.request({ method: head.method, path: head.path, headers, body: plan.body.byteLength > 0 ? plan.body : null, signal: abort.signal });
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      // The edge may show the message to the client: name the failure, not loopback addresses.
-      const code = (err as { code?: string }).code ?? (err as Error).name;
-      this.#fail(
-        stream,
-        code === 'UND_ERR_HEADERS_TIMEOUT'
-          ? { code: 'upstream_timeout', message: 'the model server did not answer in time', status: 504 }
-          : { code: 'upstream_unreachable', message: `the model server is unreachable (${code})`, status: 502 },
-        `${upstream.url}: ${(err as Error).message}`,
-      );
-      return;
-    }
-    if (abort.signal.aborted) return void res.body.destroy();
-    const contentType = res.headers['content-type'];
-    sink.send(controlFrame('response', stream.id, { status: res.statusCode, headers: responseFrameHeaders(res.headers) }));
-    stream.pump = new ResponsePump({
-      stream: stream.id,
-      body: res.body,
-      tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, plan.strip),
-      window: stream.send,
-      sink,
-      onDone: ({ error }) => {
-        if (error) this.#fail(stream, { code: 'upstream_reset', message: `upstream ended the response early: ${error.message}` });
-        else this.#forget(stream);
+    const request = { method: head.method, path: head.path, headers, body: plan.body.byteLength > 0 ? plan.body : null };
+    stream.call = upstream.stream(request, {
+      response: (status, resHeaders, source) => {
+        const contentType = resHeaders['content-type'];
+        sink.send(controlFrame('response', stream.id, { status, headers: responseFrameHeaders(resHeaders) }));
+        stream.pump = new ResponsePump({
+          stream: stream.id,
+          source,
+          tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, plan.strip),
+          window: stream.send,
+          sink,
+          onDone: ({ error }) => {
+            if (error) this.#fail(stream, { code: 'upstream_reset', message: `upstream ended the response early: ${error.message}` });
+            else this.#forget(stream);
+          },
+        });
+      },
+      data: (chunk) => stream.pump?.data(chunk),
+      end: () => stream.pump?.end(),
+      error: (err, responded) => {
+        if (responded) return stream.pump?.error(err);
+        // The edge may show the message to the client: name the failure, not loopback addresses.
+        const code = (err as { code?: string }).code ?? err.name;
+        this.#fail(
+          stream,
+          code === 'UND_ERR_HEADERS_TIMEOUT'
+            ? { code: 'upstream_timeout', message: 'the model server did not answer in time', status: 504 }
+            : { code: 'upstream_unreachable', message: `the model server is unreachable (${code})`, status: 502 },
+          `${upstream.url}: ${err.message}`,
+        );
       },
     });
   }
@@ -204,7 +205,7 @@ export class Relay implements StreamHandler {
   /** Aborts the upstream request at once, which makes vLLM free the sequence, and sends nothing more. */
   #stop(stream: Stream): void {
     stream.pump?.stop();
-    stream.abort?.abort();
+    stream.call?.abort();
     this.#forget(stream);
   }
 

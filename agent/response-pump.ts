@@ -1,14 +1,15 @@
 // Moves one upstream response body into `data` frames, never past the stream's
 // credit and never while the socket is backed up: it pauses the upstream body
 // instead, so a slow client costs memory at neither the edge nor the agent.
-import type { Readable } from 'node:stream';
 import { controlFrame, FrameType, MAX_DATA_CHUNK, type SendWindow, type Usage } from '../protocol/index';
 import type { FrameSink } from './link-session';
+import type { BodySource } from './upstream';
 import type { UsageTap } from './usage-tap';
 
 export interface ResponsePumpOptions {
   stream: number;
-  body: Readable;
+  /** Pauses and resumes the upstream body; its bytes come in through data()/end()/error(). */
+  source: BodySource;
   tap: UsageTap;
   window: SendWindow;
   sink: FrameSink;
@@ -22,22 +23,32 @@ export class ResponsePump {
   #queue: Uint8Array[] = [];
   #ended = false;
   #done = false;
+  #paused = false;
 
   constructor(opts: ResponsePumpOptions) {
     this.#opts = opts;
-    const { body } = opts;
-    body.on('data', (chunk: Buffer) => {
-      const out = opts.tap.push(chunk);
-      if (out && out.byteLength > 0) this.#queue.push(out);
-      this.pump();
-    });
-    body.once('end', () => {
-      const tail = opts.tap.finish();
-      if (tail && tail.byteLength > 0) this.#queue.push(tail);
-      this.#ended = true;
-      this.pump();
-    });
-    body.on('error', (error) => this.#finish({ error }));
+  }
+
+  /** A chunk of the upstream body. */
+  data(chunk: Uint8Array): void {
+    if (this.#done) return;
+    const out = this.#opts.tap.push(chunk);
+    if (out && out.byteLength > 0) this.#queue.push(out);
+    this.pump();
+  }
+
+  /** The upstream body ended. */
+  end(): void {
+    if (this.#done) return;
+    const tail = this.#opts.tap.finish();
+    if (tail && tail.byteLength > 0) this.#queue.push(tail);
+    this.#ended = true;
+    this.pump();
+  }
+
+  /** The upstream body broke off. */
+  error(error: Error): void {
+    this.#finish({ error });
   }
 
   /** The edge returned credit (`window`). */
@@ -49,7 +60,7 @@ export class ResponsePump {
   /** Sends what credit and the socket allow, then pauses or resumes the upstream body. */
   pump(): void {
     if (this.#done) return;
-    const { sink, window, stream, body } = this.#opts;
+    const { sink, window, stream } = this.#opts;
     while (this.#queue.length > 0 && !sink.congested) {
       const head = this.#queue[0];
       const n = window.allowance(Math.min(head.byteLength, MAX_DATA_CHUNK));
@@ -59,29 +70,33 @@ export class ResponsePump {
       if (n === head.byteLength) this.#queue.shift();
       else this.#queue[0] = head.subarray(n);
     }
-    if (this.#queue.length > 0) {
-      body.pause();
-      return;
-    }
+    if (this.#queue.length > 0) return this.#setPaused(true);
     if (this.#ended) {
       const usage = this.#opts.tap.usage;
       sink.send(controlFrame('end', stream, usage ? { usage } : {}));
       this.#finish({ usage });
       return;
     }
-    if (sink.congested) body.pause();
-    else body.resume();
+    this.#setPaused(sink.congested);
   }
 
-  /** Stops without sending anything more (cancel, or the socket is gone). */
+  /** Stops without sending anything more (cancel, or the socket is gone); the caller aborts the upstream call. */
   stop(): void {
     this.#done = true;
-    this.#opts.body.destroy();
+    this.#queue = [];
+  }
+
+  #setPaused(paused: boolean): void {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    if (paused) this.#opts.source.pause();
+    else this.#opts.source.resume();
   }
 
   #finish(outcome: { usage?: Usage; error?: Error }): void {
     if (this.#done) return;
     this.#done = true;
+    this.#queue = [];
     this.#opts.onDone(outcome);
   }
 }

@@ -1,5 +1,6 @@
 // The OpenAI-compatible server the agent relays to (vLLM or the simulator):
 // one undici keep-alive pool sized for vLLM's --max-num-seqs.
+import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { MAX_INFLIGHT, MODELS_TIMEOUT_MS, UPSTREAM_TIMEOUT_MS } from './defaults';
 
@@ -13,6 +14,26 @@ export interface UpstreamRequest {
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
+
+/** Flow control over a response body being delivered (undici's dispatch controller). */
+export interface BodySource {
+  pause(): void;
+  resume(): void;
+}
+
+/** Callbacks of one streamed upstream call, in order: response, data…, then end or error. */
+export interface UpstreamHandlers {
+  response(status: number, headers: IncomingHttpHeaders, body: BodySource): void;
+  data(chunk: Buffer): void;
+  end(): void;
+  /** The call failed; `responded` says whether `response` came first. Not called after abort(). */
+  error(err: Error, responded: boolean): void;
+}
+
+export interface UpstreamCall {
+  /** Aborts the call at once (before or after the response); no callback follows. */
+  abort(): void;
+}
 
 export class Upstream {
   readonly url: string;
@@ -49,6 +70,54 @@ export class Upstream {
       body: req.body,
       signal: req.signal,
     });
+  }
+
+  /**
+   * The relay's call: undici's dispatch handler API, which hands over each
+   * body chunk as it is parsed, with pause/resume on the connection. No
+   * Readable per response: its buffering and events were ~10 % of the
+   * agent's CPU per relayed token.
+   */
+  stream(req: Omit<UpstreamRequest, 'signal'>, handlers: UpstreamHandlers): UpstreamCall {
+    let controller: Dispatcher.DispatchController | undefined;
+    let aborted = false;
+    let responded = false;
+    const cancelled = () => new Error('cancelled by the edge');
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (aborted) c.abort(cancelled());
+      },
+      onResponseStart(c, statusCode, headers) {
+        if (aborted || statusCode < 200) return; // 1xx: the final response follows
+        responded = true;
+        handlers.response(statusCode, headers, { pause: () => c.pause(), resume: () => c.resume() });
+      },
+      onResponseData(_c, chunk) {
+        if (!aborted) handlers.data(chunk);
+      },
+      onResponseEnd() {
+        if (!aborted) handlers.end();
+      },
+      onResponseError(_c, err) {
+        if (!aborted) handlers.error(err, responded);
+      },
+    };
+    try {
+      this.#pool.dispatch(
+        { method: req.method as Dispatcher.HttpMethod, path: this.#prefix + req.path, headers: req.headers, body: req.body },
+        handler,
+      );
+    } catch (err) {
+      queueMicrotask(() => handler.onResponseError!(controller!, err as Error));
+    }
+    return {
+      abort() {
+        if (aborted) return;
+        aborted = true;
+        controller?.abort(cancelled());
+      },
+    };
   }
 
   /** Model ids from `GET /v1/models` (`data[].id`, the OpenAI list shape vLLM serves). */

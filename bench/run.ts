@@ -14,7 +14,7 @@ import { spawnChild, type BenchChild } from './processes';
 import { attachAgent, childProbe, closeAll, startNodeEdgeChild, startSimChild, type NodeEdge, type Target } from './stack';
 import { evaluateTargets, printTargets, type Results } from './targets';
 import { printBatch, runBatch } from './workloads/batch';
-import { waitRoutable, type BenchContext } from './workloads/context';
+import { waitRoutable, warmUp, type BenchContext } from './workloads/context';
 import { startWorkers } from './workers';
 import { printMemory, runMemory } from './workloads/memory';
 import { printRelay, runRelay } from './workloads/relay';
@@ -146,6 +146,7 @@ async function main(): Promise<number> {
         }
       }
       for (const t of targets) await waitRoutable(ctx, t, 60_000);
+      for (const t of targets) await warmUp(ctx, t);
       if (only.includes('batch')) {
         results.batch = await timed('batch', () => runBatch(ctx, targets));
         process.stdout.write(`${printBatch(results.batch)}\n`);
