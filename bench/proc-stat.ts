@@ -66,17 +66,3 @@ export function machineBusyUs(): number {
     return Number.NaN;
   }
 }
-
-/** Processes whose command line contains `needle` (e.g. a port only one server listens on). */
-export function pidsByCommandLine(needle: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(needle)) out.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}

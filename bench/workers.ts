@@ -2,7 +2,7 @@
 // Objects) from test/hosts/workers-host.ts, one tenant and one agent; skipped
 // with a note when it does not start.
 import { pin } from './affinity';
-import { pidsByCommandLine, procCpuUs } from './proc-stat';
+import { procCpuUs } from './proc-stat';
 import { attachAgent, childProbe, closeAll, type Target } from './stack';
 import { waitRoutable, type BenchContext } from './workloads/context';
 
@@ -14,13 +14,18 @@ export async function startWorkers(ctx: BenchContext, simUrl: string): Promise<{
     const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}`;
     const workers = await startWorkersEdge({ adminToken, queueTimeoutMs: 120_000, testHooks: false });
     closers.push(workers);
+    // Straight to the Worker's workerd, past wrangler's ProxyWorker: that hop pools
+    // connections that both ends drop after 5 s idle, and a burst sent ~5 s after the
+    // last one lost up to 60 % of its requests to the race ("Your worker restarted
+    // mid-request", though nothing restarted). Production has no such proxy.
+    const edgeUrl = await workers.workerUrl();
     const { agent, target } = await attachAgent({
-      edgeUrl: workers.url, adminToken: workers.adminToken, tenantName: 'bench-workers', simUrl,
+      edgeUrl, adminToken: workers.adminToken, tenantName: 'bench-workers', simUrl,
       maxInflight: 256, logDir: ctx.logDir, name: 'agent-workers', cpus: ctx.layout?.agent,
     });
     closers.push(agent);
-    // wrangler and its workerd processes, found by the port only they were given.
-    const pids = [...new Set([...pidsByCommandLine(`--port ${workers.port}`), ...pidsByCommandLine(`127.0.0.1:${workers.port}`)])];
+    // wrangler and both its workerd processes (the Worker's too, which runs on a port of its own).
+    const pids = workers.pids();
     for (const pid of pids) pin(pid, ctx.layout?.proxy);
     const workerd = { name: 'workers', read: async () => pids.reduce((a, p) => a + procCpuUs(p), 0) };
     const t: Target = { name: 'workers', ...target, probes: [workerd, childProbe('agent', agent)] };

@@ -2,7 +2,7 @@
 // Durable Objects with SQLite) on a free loopback port, the twin of the Node
 // host's `startNodeEdge`. Kills its whole process group on close: no orphan workerd.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,9 +26,20 @@ export interface WorkersEdgeOptions {
 }
 
 export interface WorkersEdge {
+  /** wrangler's port: its ProxyWorker, which forwards every request to the Worker's own workerd. */
   url: string;
   port: number;
   adminToken: string;
+  /**
+   * The Worker's own workerd socket, past wrangler's ProxyWorker (Linux: found in /proc).
+   * The ProxyWorker reaches it over a kj connection pool whose idle connections both
+   * ends close after 5 s; a request sent on one as it closes fails with a 503 "Your
+   * worker restarted mid-request" though nothing restarted (workers-sdk#14641, and
+   * #14593 for the message). Load that may idle ~5 s between bursts goes here.
+   */
+  workerUrl(): Promise<string>;
+  /** wrangler and both workerd processes (its process group), for CPU probes and pinning. */
+  pids(): number[];
   close(): Promise<void>;
 }
 
@@ -163,7 +174,93 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
       await stop();
       if (ownDir) await removeDir(opts.dataDir);
     })());
-  return { url, port, adminToken: opts.adminToken, close };
+  let workerUrl: Promise<string> | undefined;
+  const pgid = child.pid!;
+  return {
+    url, port, adminToken: opts.adminToken, close,
+    pids: () => groupPids(pgid),
+    workerUrl: () =>
+      (workerUrl ??= findWorkerUrl(pgid, port).catch((err: Error) => {
+        workerUrl = undefined;
+        throw err;
+      })),
+  };
+}
+
+/**
+ * The user worker's entry socket: of the sockets wrangler's group listens on, the
+ * one of a process other than the ProxyWorker's (which holds `proxyPort`) that
+ * answers GET /healthz as the edge does. The others are the inspector and debug
+ * ports. wrangler 4.86 binds it to 127.0.0.1 on a free port, whatever `--ip` says.
+ */
+async function findWorkerUrl(pgid: number, proxyPort: number): Promise<string> {
+  const byPid = listeningPortsByPid(pgid);
+  const candidates = [...byPid.values()].filter((ports) => !ports.includes(proxyPort)).flat();
+  for (const port of candidates) {
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      const body = await res.text();
+      if (res.ok && /"ok":\s*true/.test(body)) return url;
+    } catch {
+      // the debug port does not speak HTTP
+    }
+  }
+  throw new Error(`no socket of wrangler's workerd answers /healthz (listening: ${JSON.stringify([...byPid])})`);
+}
+
+/** The processes of process group `pgid` (from /proc; Linux only). */
+function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // After "(comm) ": state ppid pgrp …
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** The TCP ports each process of group `pgid` listens on (from /proc; Linux only). */
+function listeningPortsByPid(pgid: number): Map<number, number[]> {
+  const ports = new Map<number, number[]>();
+  const socketOwner = new Map<string, number>();
+  for (const pid of groupPids(pgid)) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      // exited meanwhile
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode) socketOwner.set(inode, pid);
+      } catch {
+        // closed between readdir and readlink
+      }
+    }
+  }
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st … inode(9); st 0A is LISTEN
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A') continue;
+      const pid = socketOwner.get(f[9]);
+      if (pid !== undefined) ports.set(pid, [...(ports.get(pid) ?? []), parseInt(f[1].split(':')[1], 16)]);
+    }
+  }
+  return ports;
 }
 
 /** Waits for wrangler's "Ready on URL" (on our port, not one it moved to) and then for GET /healthz. */
