@@ -34,12 +34,15 @@ export interface LinkEvents {
 
 export interface LinkOptions {
   schedule: (fn: () => void) => void;
+  /** HubOptions.directBodies. */
+  directBodies?: boolean;
   now: () => number;
   log: (line: string) => void;
 }
 
 export class AgentLink implements AgentConnection, StreamLink {
   readonly initialWindow = INITIAL_STREAM_WINDOW;
+  readonly directBodies: boolean;
   #socket: LinkSocket;
   #events: LinkEvents;
   #opts: LinkOptions;
@@ -56,6 +59,7 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#events = events;
     this.#opts = opts;
     this.#connectedAt = opts.now();
+    this.directBodies = opts.directBodies ?? false;
     this.#socket = new LinkSocket(socket, {
       schedule: opts.schedule,
       log: (line) => opts.log(`agent ${this.agentId ?? '?'}: ${line}`),

@@ -97,6 +97,12 @@ export interface HubOptions {
   helloTimeoutMs?: number;
   /** Runs fn at the end of this event-loop turn (frame coalescing): setImmediate on Node, queueMicrotask on Workers. */
   schedule: (fn: () => void) => void;
+  /**
+   * Response bodies are left for the host to write itself (`directBodyOf`):
+   * the Response carries no web stream. The Node edge does this; a Durable
+   * Object needs the stream.
+   */
+  directBodies?: boolean;
   log?: (line: string) => void;
   now?: () => number;
 }

@@ -16,6 +16,7 @@ const optionsSchema = z.object({
   maxQueue: z.number().int().nonnegative().optional(),
   startupGraceMs: z.number().int().nonnegative().optional(),
   helloTimeoutMs: z.number().int().positive().optional(),
+  directBodies: z.boolean().optional(),
   schedule: z.custom<HubOptions['schedule']>((v) => typeof v === 'function', 'schedule must be a function'),
 });
 
@@ -25,6 +26,7 @@ const MAX_REMEMBERED_MODELS = 4096;
 export class Hub {
   #tenant: string;
   #schedule: HubOptions['schedule'];
+  #directBodies: boolean;
   #now: () => number;
   #log: (line: string) => void;
   #queueTimeoutMs: number;
@@ -61,6 +63,7 @@ export class Hub {
     }
     this.#tenant = opts.tenant;
     this.#schedule = opts.schedule;
+    this.#directBodies = opts.directBodies ?? false;
     this.#now = opts.now ?? Date.now;
     const log = opts.log ?? (() => {});
     this.#log = (line) => log(`[hub ${this.#tenant}] ${line}`);
@@ -76,7 +79,7 @@ export class Hub {
    * otherwise it must say hello within the hello timeout.
    */
   connect(socket: AgentSocket, restored?: Hello, memory?: LinkMemory): AgentConnection {
-    const link = new AgentLink(socket, this.#events, { schedule: this.#schedule, now: this.#now, log: this.#log });
+    const link = new AgentLink(socket, this.#events, { schedule: this.#schedule, now: this.#now, log: this.#log, directBodies: this.#directBodies });
     if (this.#closed) {
       link.close(1001, 'edge shutting down');
     } else if (restored) {

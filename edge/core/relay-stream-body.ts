@@ -1,6 +1,8 @@
-// The client side of one relayed response body: a pull-based ReadableStream fed
-// by the agent's `data` frames. Bytes count as consumed only when the client
-// reads them, so credit (and the agent's sending) follows the client's pace.
+// The client side of one relayed response body, fed by the agent's `data`
+// frames. Bytes count as consumed only when the client takes them, so credit
+// (and the agent's sending) follows the client's pace. The body reaches the
+// client through an outlet: a web ReadableStream (`stream`, any host), or a
+// host's own writer (the Node edge writes straight to the ServerResponse).
 import { concatBytes } from '../../protocol/index';
 
 export interface BodyReader {
@@ -12,38 +14,75 @@ export interface BodyReader {
   schedule(fn: () => void): void;
 }
 
+/** Where the body goes: each call answers one `want()`, except `error`, which may come at any time. */
+export interface BodyOutlet {
+  enqueue(chunk: Uint8Array): void;
+  close(): void;
+  error(reason: unknown): void;
+}
+
 type Tail = { kind: 'close'; last?: Uint8Array } | { kind: 'error'; error: unknown };
 
 export class RelayBody {
-  readonly stream: ReadableStream<Uint8Array>;
   #reader: BodyReader;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
-  /** Agent bytes the client has not read yet (at most one window: the agent has no more credit). */
+  #outlet: BodyOutlet | undefined;
+  #stream: ReadableStream<Uint8Array> | undefined;
+  /** Agent bytes the client has not taken yet (at most one window: the agent has no more credit). */
   #chunks: Uint8Array[] = [];
   #buffered = 0;
-  /** A read is pending: what arrives this turn goes to the client at the turn's end. */
+  /** The client wants data: what arrives this turn goes to it at the turn's end. */
   #wanting = false;
   #deliverScheduled = false;
   #tail: Tail | undefined;
   #over = false;
+  /** An error that came before any outlet was attached. */
+  #early: unknown;
 
   constructor(reader: BodyReader) {
     this.#reader = reader;
-    this.stream = new ReadableStream<Uint8Array>(
+  }
+
+  /**
+   * The body as a web ReadableStream (made on first use). highWaterMark 0:
+   * pull() runs only while the client has a read pending.
+   */
+  get stream(): ReadableStream<Uint8Array> {
+    this.#stream ??= new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          this.#controller = controller;
+          this.attach({
+            enqueue: (chunk) => controller.enqueue(chunk),
+            close: () => controller.close(),
+            error: (reason) => controller.error(reason),
+          });
         },
-        pull: () => this.#pull(),
-        cancel: (reason) => {
-          if (this.#over) return;
-          this.#drop();
-          this.#reader.cancelled(reason);
-        },
+        pull: () => this.want(),
+        cancel: (reason) => this.cancel(reason),
       },
-      // highWaterMark 0: pull() runs only while the client has a read pending.
       { highWaterMark: 0 },
     );
+    return this.#stream;
+  }
+
+  /** Connects the body to the client; `want()` asks for the first chunk. */
+  attach(outlet: BodyOutlet): void {
+    this.#outlet = outlet;
+    if (this.#over && this.#early !== undefined) outlet.error(this.#early);
+  }
+
+  /** The client is ready for more. */
+  want(): void {
+    if (this.#over || !this.#outlet) return;
+    if (this.#chunks.length > 0) return this.#hand(this.#takeQueued());
+    if (this.#tail) return this.#applyTail();
+    this.#wanting = true;
+  }
+
+  /** The client went away. */
+  cancel(reason: unknown): void {
+    if (this.#over) return;
+    this.#drop();
+    this.#reader.cancelled(reason);
   }
 
   /** Agent bytes waiting for the client. */
@@ -53,10 +92,10 @@ export class RelayBody {
 
   /**
    * Hands a chunk to the client. `chunk` may be a view into the agent's whole
-   * coalesced message. With a read pending, the chunks of this turn go out
-   * together at its end: one client write per stream per turn, however many
-   * frames the turn's messages held for it (a write per frame was a third of
-   * the Node edge's CPU when streaming). Views are kept only until then; a
+   * coalesced message. While the client wants data, the chunks of this turn go
+   * out together at its end: one client write per stream per turn, however
+   * many frames the turn's messages held for it (a write per frame was a third
+   * of the Node edge's CPU when streaming). Views are kept only until then; a
    * chunk that must wait for the client is copied, so a slow client never
    * holds a whole message alive for one stream's few bytes.
    */
@@ -75,7 +114,7 @@ export class RelayBody {
     this.#buffered += chunk.byteLength;
   }
 
-  /** The agent finished: close once the client has read what is queued. */
+  /** The agent finished: close once the client has taken what is queued. */
   end(): void {
     this.#finishWith({ kind: 'close' });
   }
@@ -85,7 +124,7 @@ export class RelayBody {
     this.#finishWith({ kind: 'close', last });
   }
 
-  /** Error the body once the client has read what is queued. */
+  /** Error the body once the client has taken what is queued. */
   fail(error: unknown): void {
     this.#finishWith({ kind: 'error', error });
   }
@@ -94,17 +133,22 @@ export class RelayBody {
   abort(error: unknown): void {
     if (this.#over) return;
     this.#drop();
-    this.#controller.error(error);
+    if (this.#outlet) this.#outlet.error(error);
+    else this.#early = error;
   }
 
-  /** End of the turn: the pending read takes what arrived meanwhile. */
+  /** End of the turn: the waiting client takes what arrived meanwhile. */
   #deliver(): void {
     this.#deliverScheduled = false;
     if (this.#over || !this.#wanting || this.#chunks.length === 0) return;
+    this.#hand(this.#takeQueued());
+  }
+
+  /** Bookkeeping first: the outlet may ask for more from inside enqueue(). */
+  #hand(chunk: Uint8Array): void {
     this.#wanting = false;
-    const chunk = this.#takeQueued();
-    this.#controller.enqueue(chunk);
     this.#reader.consumed(chunk.byteLength);
+    this.#outlet!.enqueue(chunk);
   }
 
   #finishWith(tail: Tail): void {
@@ -114,18 +158,6 @@ export class RelayBody {
       this.#wanting = false;
       this.#applyTail();
     }
-  }
-
-  #pull(): void {
-    if (this.#over) return;
-    if (this.#chunks.length > 0) {
-      const chunk = this.#takeQueued();
-      this.#controller.enqueue(chunk);
-      this.#reader.consumed(chunk.byteLength);
-      return;
-    }
-    if (this.#tail) return this.#applyTail();
-    this.#wanting = true;
   }
 
   /**
@@ -142,11 +174,12 @@ export class RelayBody {
 
   #applyTail(): void {
     const tail = this.#tail!;
+    const outlet = this.#outlet!;
     this.#over = true;
-    if (tail.kind === 'error') return this.#controller.error(tail.error);
-    // A read is pending: `last` fulfils it, and the stream closes behind it.
-    if (tail.last) this.#controller.enqueue(tail.last);
-    this.#controller.close();
+    if (tail.kind === 'error') return outlet.error(tail.error);
+    // The client wants data: `last` answers it, and the body closes behind it.
+    if (tail.last) outlet.enqueue(tail.last);
+    outlet.close();
   }
 
   #drop(): void {
@@ -156,3 +189,16 @@ export class RelayBody {
   }
 }
 
+/** Responses whose body a host writes itself (HubOptions.directBodies), by Response. */
+const directBodies = new WeakMap<Response, RelayBody>();
+
+/** Marks `res` (made with a null body) as carrying `body` for the host to write. */
+export function withDirectBody(res: Response, body: RelayBody): Response {
+  directBodies.set(res, body);
+  return res;
+}
+
+/** The body a host must write for `res`, if the Hub left it to the host. */
+export function directBodyOf(res: Response): RelayBody | undefined {
+  return directBodies.get(res);
+}

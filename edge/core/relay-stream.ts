@@ -21,7 +21,7 @@ import { HttpError, type OpenAIErrorBody } from './errors';
 import { badGateway } from './hub-errors';
 import type { StreamInfo } from './hub-types';
 import type { Relay } from './relay';
-import { RelayBody } from './relay-stream-body';
+import { RelayBody, withDirectBody } from './relay-stream-body';
 
 /** What a stream needs from its agent connection. */
 export interface StreamLink {
@@ -31,6 +31,8 @@ export interface StreamLink {
   release(stream: RelayStream): void;
   /** Runs `fn` at the end of this turn. */
   schedule(fn: () => void): void;
+  /** HubOptions.directBodies: respond without a web stream; the host writes the RelayBody itself. */
+  readonly directBodies: boolean;
 }
 
 type Phase = 'opening' | 'streaming' | 'over';
@@ -182,7 +184,11 @@ export class RelayStream {
           schedule: (fn) => this.#link.schedule(fn),
         });
     this.#phase = 'streaming';
-    this.#relay.respond(new Response(this.#body?.stream ?? null, { status: head.status, headers }));
+    if (this.#body && this.#link.directBodies) {
+      this.#relay.respond(withDirectBody(new Response(null, { status: head.status, headers }), this.#body));
+    } else {
+      this.#relay.respond(new Response(this.#body?.stream ?? null, { status: head.status, headers }));
+    }
   }
 
   #end(usage: Usage | undefined): void {

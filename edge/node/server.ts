@@ -12,6 +12,7 @@ import { migrate } from '../core/schema';
 import { TenantStore } from '../core/store';
 import { agentUpgradeHandler } from './agent-upgrade';
 import { Heartbeat } from './heartbeat';
+import { directBodyFetch } from './direct-body';
 import { openSqlite } from './sqlite';
 import { TenantHubs } from './tenant-hubs';
 
@@ -50,7 +51,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const heartbeat = new Heartbeat(AGENT_PING_INTERVAL_MS, AGENT_MISSED_PONGS);
 
   // No `websocket` option here: the upgrade is ours (see agent-upgrade.ts), so hono's adapter adds no listener.
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
+  const server = createAdaptorServer({ fetch: directBodyFetch(app), hostname: host }) as Server;
   server.on('upgrade', agentUpgradeHandler({ store, tenants, wss, heartbeat, log }));
 
   try {

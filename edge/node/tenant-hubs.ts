@@ -31,7 +31,8 @@ export class TenantHubs {
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
     const { store, queueTimeoutMs, log } = this.#opts;
-    const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, log });
+    // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
+    const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
     const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
