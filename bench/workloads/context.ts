@@ -65,11 +65,14 @@ export async function waitRoutable(ctx: BenchContext, target: Target, timeoutMs 
  * added TTFT after 20 requests, +3.0 ms after 1,500), so every target serves
  * this many short requests before anything is measured.
  */
-export const WARM_UP_REQUESTS = 1000;
+export function warmUpRequests(ctx: Pick<BenchContext, 'quick'>): number {
+  return ctx.quick ? 300 : 1000; // quick mode keeps within its minute
+}
 
 export async function warmUp(ctx: BenchContext, target: Target): Promise<void> {
-  ctx.progress(`warming up ${target.name} (${WARM_UP_REQUESTS} short requests)`);
-  await runOn(ctx, target, chatBody(5), 50, WARM_UP_REQUESTS);
+  const n = warmUpRequests(ctx);
+  ctx.progress(`warming up ${target.name} (${n} short requests)`);
+  await runOn(ctx, target, chatBody(5), 50, n);
 }
 
 /** Fails loudly when a run lost requests: a figure from a half-failed run would mislead. */

@@ -5,7 +5,7 @@
 import { findNginx, startNginx } from '../nginx';
 import { attachAgent, childProbe, closeAll, startSimChild, type CpuProbe, type Target } from '../stack';
 import { fixed, formatTable, heading, int, percent } from '../table';
-import { chatBody, checkRun, measured, runOn, waitRoutable, WARM_UP_REQUESTS, type BenchContext, type MeasuredRun } from './context';
+import { chatBody, checkRun, measured, runOn, waitRoutable, warmUpRequests, type BenchContext, type MeasuredRun } from './context';
 
 export const RELAY_TOKENS = 1000;
 
@@ -138,7 +138,7 @@ export async function runRelay(ctx: BenchContext): Promise<RelayResult> {
     const n = ctx.quick ? 300 : 3000;
     for (const t of targets) {
       ctx.progress(`relay: ${n} one-token requests via ${t.name}`);
-      await runOn(ctx, t, chatBody(1), 10, WARM_UP_REQUESTS); // steady state (see warmUp)
+      await runOn(ctx, t, chatBody(1), 10, warmUpRequests(ctx)); // steady state (see warmUp)
       const m = await measured(ctx, t, chatBody(1), 10, n);
       const { r } = m;
       perRequest.push({
