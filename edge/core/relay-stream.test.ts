@@ -108,6 +108,19 @@ describe('relaying a request', () => {
     expect(agent.closedWith).toBeUndefined();
   });
 
+  it.each([
+    ['a control character in a value', { 'x-evil': 'a\u0001b' }],
+    ['a name that is no token', { 'bad name': 'x' }],
+  ])('fails only that stream with 502 when the agent sends %s in a header', async (_what, headers) => {
+    const { hub, agent } = await setup();
+    const bad = hub.relay(testRequest());
+    const req = await agent.nextControl('request');
+    agent.respond(req.stream, headers);
+    await expect(bad).rejects.toMatchObject({ status: 502, code: 'bad_gateway' });
+    await agent.nextControl('cancel', req.stream);
+    expect(agent.closedWith).toBeUndefined();
+  });
+
   it('relays a non-2xx agent response with its body', async () => {
     const { hub, agent } = await setup();
     const pending = hub.relay(testRequest());

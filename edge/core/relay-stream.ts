@@ -40,6 +40,8 @@ type Phase = 'opening' | 'streaming' | 'over';
 // RFC 9110 §7.6.1 hop-by-hop fields, plus content-length: the body is re-framed for the client.
 const DROPPED_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'content-length']);
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+/** RFC 9110 §5.5 field-value: visible ASCII, space, tab and obs-text. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const encoder = new TextEncoder();
 
 export class RelayStream {
@@ -168,7 +170,10 @@ export class RelayStream {
     try {
       headers = new Headers();
       for (const [name, value] of Object.entries(head.headers)) {
-        if (!DROPPED_HEADERS.has(name.toLowerCase())) headers.append(name, value);
+        if (DROPPED_HEADERS.has(name.toLowerCase())) continue;
+        // Headers lets control characters through; HTTP (and Node's writeHead) does not.
+        if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for ${name}`);
+        headers.append(name, value);
       }
       headers.set('x-request-id', this.#relay.req.requestId);
     } catch {

@@ -31,7 +31,13 @@ export function writeDirect(body: RelayBody, res: Response, out: ServerResponse)
   const cookies = res.headers.getSetCookie();
   if (cookies.length > 0) head['set-cookie'] = cookies;
   if (out.destroyed) return body.cancel(new Error('client went away'));
-  out.writeHead(res.status, head);
+  try {
+    out.writeHead(res.status, head);
+  } catch (err) {
+    // The core checks agent headers first; should one still be refused here, the stream must not stay open.
+    body.cancel(err);
+    throw err;
+  }
   out.flushHeaders();
   const wantMore = () => body.want();
   body.attach({
