@@ -22,7 +22,7 @@ export function directBodyFetch(app: Hono): (req: Request, env: { outgoing: unkn
   };
 }
 
-/** Head now (the SDK waits for it), then each chunk as the client's socket takes it. */
+/** The head at once (the SDK waits for it), then each chunk as the client's socket takes it. */
 export function writeDirect(body: RelayBody, res: Response, out: ServerResponse): void {
   const head: Record<string, string | string[]> = {};
   res.headers.forEach((value, name) => {
@@ -38,10 +38,11 @@ export function writeDirect(body: RelayBody, res: Response, out: ServerResponse)
     body.cancel(err);
     throw err;
   }
-  out.flushHeaders();
   const wantMore = () => body.want();
+  let wrote = false;
   body.attach({
     enqueue(chunk) {
+      wrote = true;
       // The socket took it: ask for more at once; else when it drains.
       if (out.write(chunk)) body.want();
       else out.once('drain', wantMore);
@@ -55,4 +56,7 @@ export function writeDirect(body: RelayBody, res: Response, out: ServerResponse)
     if (!out.writableFinished) body.cancel(new Error('client went away'));
   });
   body.want();
+  // Bytes already here went out with the head in one write; otherwise the head goes now,
+  // as vLLM's does, so the client knows the request was taken before the first token.
+  if (!wrote && !out.writableEnded) out.flushHeaders();
 }
