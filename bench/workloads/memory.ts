@@ -82,7 +82,7 @@ async function settledProbe(c: BenchChild, minAgeMs: number): Promise<{ rss: num
 }
 
 export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
-  const n = ctx.quick ? 400 : 1000;
+  const n = ctx.quick ? 300 : 1000;
   const started: ({ close(): Promise<void> } | undefined)[] = [];
   try {
     // One token a second: streams stay in flight and carry almost no body.
