@@ -63,13 +63,7 @@ export class Upstream {
    * and its Node Readable body pauses the socket when the relay stops reading.
    */
   request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    return this.#pool.request({
-      method: req.method as Dispatcher.HttpMethod,
-      path: this.#prefix + req.path,
-      headers: req.headers,
-      body: req.body,
-      signal: req.signal,
-    });
+    return this.#pool.request({ ...this.#options(req), signal: req.signal });
   }
 
   /**
@@ -104,10 +98,7 @@ export class Upstream {
       },
     };
     try {
-      this.#pool.dispatch(
-        { method: req.method as Dispatcher.HttpMethod, path: this.#prefix + req.path, headers: req.headers, body: req.body },
-        handler,
-      );
+      this.#pool.dispatch(this.#options(req), handler);
     } catch (err) {
       queueMicrotask(() => handler.onResponseError!(controller!, err as Error));
     }
@@ -118,6 +109,11 @@ export class Upstream {
         controller?.abort(cancelled());
       },
     };
+  }
+
+  /** The request as undici's options: the base URL's path prefix before the client's path. */
+  #options(req: Omit<UpstreamRequest, 'signal'>): Dispatcher.DispatchOptions {
+    return { method: req.method as Dispatcher.HttpMethod, path: this.#prefix + req.path, headers: req.headers, body: req.body };
   }
 
   /** Model ids from `GET /v1/models` (`data[].id`, the OpenAI list shape vLLM serves). */

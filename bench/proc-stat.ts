@@ -43,16 +43,22 @@ export function procRssBytes(pid: number): number {
   }
 }
 
-/** Direct children of a process (nginx's workers of its master). */
-export function childPids(ppid: number): number[] {
+/** Processes whose /proc stat field (counted after the name: state 0, ppid 1, pgrp 2) equals `value`. */
+function pidsWithStat(field: number, value: number): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const f = statFields(Number(name));
-    if (f && Number(f[1]) === ppid) out.push(Number(name));
+    if (f && Number(f[field]) === value) out.push(Number(name));
   }
   return out;
 }
+
+/** Direct children of a process (nginx's workers of its master). */
+export const childPids = (ppid: number): number[] => pidsWithStat(1, ppid);
+
+/** The processes of a process group (wrangler and its workerd processes). */
+export const groupPids = (pgid: number): number[] => pidsWithStat(2, pgid);
 
 /** CPU time all processes on the machine spent busy (everything but idle and iowait), µs. */
 export function machineBusyUs(): number {

@@ -189,11 +189,9 @@ export class RelayStream {
           schedule: (fn) => this.#link.schedule(fn),
         });
     this.#phase = 'streaming';
-    if (this.#body && this.#link.directBodies) {
-      this.#relay.respond(withDirectBody(new Response(null, { status: head.status, headers }), this.#body));
-    } else {
-      this.#relay.respond(new Response(this.#body?.stream ?? null, { status: head.status, headers }));
-    }
+    const direct = this.#body && this.#link.directBodies ? this.#body : undefined;
+    const res = new Response(direct ? null : (this.#body?.stream ?? null), { status: head.status, headers });
+    this.#relay.respond(direct ? withDirectBody(res, direct) : res);
   }
 
   #end(usage: Usage | undefined): void {

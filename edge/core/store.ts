@@ -191,9 +191,7 @@ export class TenantStore {
     pending.requests += 1;
     pending.prompt += usage.prompt_tokens;
     pending.completion += usage.completion_tokens;
-    this.#flushTimer ??= setTimeout(() => this.#flushSafely(), this.#flushMs);
-    // The timer must not hold a Node process open (Workers timers have no unref).
-    (this.#flushTimer as { unref?: () => void }).unref?.();
+    this.#scheduleFlush();
   }
 
   /** Writes the usage counted in memory, in one transaction. */
@@ -213,9 +211,15 @@ export class TenantStore {
       this.flushUsage();
     } catch (err) {
       this.#log(`writing usage failed, will retry: ${String(err)}`);
-      this.#flushTimer ??= setTimeout(() => this.#flushSafely(), this.#flushMs);
-      (this.#flushTimer as { unref?: () => void }).unref?.();
+      this.#scheduleFlush();
     }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setTimeout(() => this.#flushSafely(), this.#flushMs);
+    // The timer must not hold a Node process open (Workers timers have no unref).
+    (this.#flushTimer as { unref?: () => void }).unref?.();
   }
 
   /** Usage of every key of a tenant (revoked ones included), by key and day; 404 when the tenant is unknown. */

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupPids } from '../../bench/proc-stat';
 
 export interface WorkersEdgeOptions {
   /** 0 or unset picks a free port. */
@@ -207,22 +208,6 @@ async function findWorkerUrl(pgid: number, proxyPort: number): Promise<string> {
     }
   }
   throw new Error(`no socket of wrangler's workerd answers /healthz (listening: ${JSON.stringify([...byPid])})`);
-}
-
-/** The processes of process group `pgid` (from /proc; Linux only). */
-function groupPids(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // After "(comm) ": state ppid pgrp …
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) pids.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
 }
 
 /** The TCP ports each process of group `pgid` listens on (from /proc; Linux only). */
