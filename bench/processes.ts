@@ -1,14 +1,12 @@
 // The parent side of benchmark processes: forks each component as its own
-// Node process (tsx loader, --expose-gc), waits for `ready`, and calls it over
+// Node process (from a bundle, like bin/vllama.js; --expose-gc), waits for `ready`, and calls it over
 // IPC — probes of CPU and memory come from the child's own accounting.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bundle } from '../bin/bundle.js';
 import { pin } from './affinity';
 import type { ProcessProbe } from './child-harness';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
 
 export interface ChildOptions {
   /** Used in logs and error messages. */
@@ -93,11 +91,12 @@ export async function spawnChild(o: ChildOptions): Promise<BenchChild> {
   mkdirSync(o.logDir, { recursive: true });
   const log = join(o.logDir, `${o.name}.log`);
   const out = createWriteStream(log);
-  const execArgv = ['--import', 'tsx', '--expose-gc', ...(o.nodeArgs ?? [])];
-  // One directory per child: the tsx loader's worker thread writes its own profile, and a
-  // fixed --cpu-prof-name would let it overwrite the main thread's.
+  // From a bundle, as bin/vllama.js runs the CLI: the figures are those of what users run.
+  const script = await bundle(`bench/${o.script}`, `bench/${o.script.replace(/\.ts$/, '.mjs')}`);
+  const execArgv = ['--enable-source-maps', '--expose-gc', ...(o.nodeArgs ?? [])];
+  // One directory per child, so no child's profile can overwrite another's.
   if (o.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(o.logDir, `prof-${o.name}`)}`);
-  const proc = fork(join(here, o.script), [], {
+  const proc = fork(script, [], {
     execArgv,
     env: { ...process.env, BENCH_CHILD_OPTS: JSON.stringify(o.opts ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point for the `vllama` command: runs the TypeScript CLI through tsx,
-// so the command works right after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Entry point for the `vllama` command: runs the CLI from a bundle that is
+// rebuilt whenever a source is newer (bin/bundle.js), so it works right after
+// `npm ci` with no build step.
+import { runEntry } from './bundle.js';
 
-register();
-await import('../cli/main.ts');
+await runEntry('cli/main.ts', 'vllama.mjs');
