@@ -46,7 +46,11 @@ export interface RelayRequest {
   method: string;
   /** Path and query as the client sent it, e.g. `/v1/chat/completions`. */
   path: string;
-  /** Headers to forward (the host has already removed Authorization and hop-by-hop ones). */
+  /**
+   * Headers to forward (the host has already removed Authorization and hop-by-hop ones).
+   * The Hub empties `headers` and `body` once answered and the body is sent, so a long
+   * stream does not hold its prompt: read them before calling relay(), not after.
+   */
   headers: Record<string, string>;
   body: Uint8Array;
   /** Routing key: the `model` field of the body. */

@@ -98,6 +98,26 @@ describe('routing', () => {
     expect(onDone).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps the body and headers for a retry until answered, then a held stream lets them go', async () => {
+    const hub = new Hub(testHubOptions());
+    const first = await new FakeAgent('first').join(hub);
+    const req = testRequest();
+    const pending = hub.relay(req);
+    await first.nextControl('request');
+    const second = await new FakeAgent('second').join(hub);
+    first.drop(1006);
+    const open = await second.nextControl('request');
+    expect(open.headers).toEqual({ 'content-type': 'application/json' }); // resent whole
+    expect(JSON.parse(await second.upload(open.stream))).toEqual({ model: 'm', stream: true });
+    expect(req.body.byteLength).toBeGreaterThan(0);
+    second.respond(open.stream);
+    const res = await pending;
+    expect([req.body.byteLength, req.headers]).toEqual([0, {}]);
+    second.data(open.stream, 'data: hi\n\n');
+    second.control('end', open.stream, {});
+    expect(await res.text()).toBe('data: hi\n\n');
+  });
+
   it('gives up with 502 agent_lost when agents keep vanishing before answering', async () => {
     const hub = new Hub(testHubOptions());
     const onDone = vi.fn();

@@ -142,6 +142,7 @@ export class RelayStream {
     }
     this.#uploaded = true;
     this.#link.send(controlFrame('end', this.id, {}));
+    if (this.#phase === 'streaming') this.#relay.dropPayload();
   }
 
   #data(payload: Uint8Array): ProtocolError | undefined {
@@ -189,6 +190,7 @@ export class RelayStream {
           schedule: (fn) => this.#link.schedule(fn),
         });
     this.#phase = 'streaming';
+    if (this.#uploaded) this.#relay.dropPayload();
     const direct = this.#body && this.#link.directBodies ? this.#body : undefined;
     const res = new Response(direct ? null : (this.#body?.stream ?? null), { status: head.status, headers });
     this.#relay.respond(direct ? withDirectBody(res, direct) : res);

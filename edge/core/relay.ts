@@ -14,6 +14,8 @@ export interface RelayHooks {
   log(line: string): void;
 }
 
+const NO_BODY = new Uint8Array(0);
+
 export class Relay {
   readonly req: RelayRequest;
   readonly response: Promise<Response>;
@@ -72,6 +74,15 @@ export class Relay {
   lost(): void {
     this.stream = undefined;
     if (!this.#done) this.#hooks.retry(this);
+  }
+
+  /**
+   * Answered and the body all sent: no attempt will send the body or the headers
+   * again (a retry happens only before a response), so a held stream lets them go.
+   */
+  dropPayload(): void {
+    this.req.body = NO_BODY;
+    this.req.headers = {};
   }
 
   usage(usage: Usage): void {

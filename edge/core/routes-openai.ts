@@ -73,11 +73,13 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
 
     const release = limiter.admit(key);
+    const id = c.get('requestId');
+    // The callbacks outlive the handler by the whole stream: they hold strings, not the Hono context.
     const meter = usageMeter((usage) => {
       try {
         store.recordUsage(key.id, usage);
       } catch (err) {
-        log(`request ${c.get('requestId')}: recording usage of ${key.id} failed: ${String(err)}`);
+        log(`request ${id}: recording usage of ${key.id} failed: ${String(err)}`);
       }
     });
     const url = new URL(c.req.url);
@@ -88,7 +90,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
         headers: forwardableHeaders(c.req.raw.headers),
         body,
         model,
-        requestId: c.get('requestId'),
+        requestId: id,
         signal: c.req.raw.signal,
         onUsage: meter.usage,
         onDone: () => {
