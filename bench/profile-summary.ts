@@ -31,7 +31,7 @@ export interface ProfileTop {
 function frameKey(node: ProfileNode, root: string): { key: string; name: string; where: string; own: boolean } {
   const { functionName, url, lineNumber, columnNumber } = node.callFrame;
   const file = url.startsWith('file://') ? relative(root, new URL(url).pathname) : url;
-  // tsx emits each module on few lines, so the column tells functions apart.
+  // A line can hold several functions (compiled output), so the column tells them apart.
   const where = file ? `${file}:${lineNumber + 1}:${(columnNumber ?? 0) + 1}` : '';
   const own = url.startsWith('file://') && !file.startsWith('node_modules') && !file.startsWith('..');
   return { key: `${functionName}@${where}`, name: functionName || '(anonymous)', where, own };
@@ -74,7 +74,7 @@ export function topFunctions(profile: CpuProfile, limit = 25, root = process.cwd
 
 /**
  * Profiles of each child's main thread: `prof-<child>/CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`,
- * thread 0 being the main one (the others are the tsx loader's worker).
+ * thread 0 being the main one (others are worker threads, if any).
  */
 export function summarizeProfiles(dir: string): { top: ProfileTop[]; text: string } {
   const files = readdirSync(dir).filter((d) => d.startsWith('prof-')).sort().flatMap((d) =>
