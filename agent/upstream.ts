@@ -84,6 +84,9 @@ export class Upstream {
       },
       onResponseStart(c, statusCode, headers) {
         if (aborted || statusCode < 200) return; // 1xx: the final response follows
+        // undici leaves the raw header Buffers on the controller, which the stream keeps for
+        // abort(); they are views into the socket's read buffer. The parsed copy is all we use.
+        (c as { rawHeaders?: unknown }).rawHeaders = null;
         responded = true;
         handlers.response(statusCode, headers, { pause: () => c.pause(), resume: () => c.resume() });
       },
