@@ -8,7 +8,7 @@ import { parseApiKey } from './keys';
 import { ADMIN_BASE } from './routes-admin';
 
 interface FetchApp {
-  fetch(req: Request): Response | Promise<Response>;
+  fetch(req: Request, env?: unknown): Response | Promise<Response>;
 }
 
 export interface EdgeAppOptions {
@@ -30,7 +30,7 @@ export function edgeApp(opts: EdgeAppOptions): Hono {
     const parsed = parseApiKey(c.req.header('authorization'));
     const tenant = parsed ? opts.tenantApp(parsed.tenant) : undefined;
     if (!tenant) throw invalidApiKey();
-    return tenant.fetch(c.req.raw);
+    return tenant.fetch(c.req.raw, c.env); // the host's env (Node: the raw request) goes along
   });
 
   // The host answers WebSocket upgrades before routing; a plain GET lands here.

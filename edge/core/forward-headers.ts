@@ -6,17 +6,35 @@ const DROPPED = new Set([...HOP_BY_HOP_HEADERS, 'authorization', 'cookie', 'host
 
 /** Forwardable headers, lowercased; also drops any header the Connection header names. */
 export function forwardableHeaders(headers: Headers): Record<string, string> {
+  return forwardable(headers.get('connection'), (visit) => headers.forEach((value, name) => visit(name.toLowerCase(), value)));
+}
+
+/**
+ * The same from headers a host has already parsed into lowercase names and every
+ * value each had (Node's `IncomingMessage.headersDistinct`), joined as Headers
+ * would join them. On Node this skips building a Headers object per request
+ * (@hono/node-server's lightweight request builds one on first iteration).
+ */
+export function forwardableHeaderLists(headers: Record<string, string[] | undefined>): Record<string, string> {
+  return forwardable(headers.connection?.join(', ') ?? null, (visit) => {
+    for (const name in headers) {
+      const values = headers[name];
+      if (values !== undefined) visit(name, values.join(', '));
+    }
+  });
+}
+
+function forwardable(connection: string | null, each: (visit: (name: string, value: string) => void) => void): Record<string, string> {
   const named = new Set(
-    (headers.get('connection') ?? '')
+    (connection ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
   );
   const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    const key = name.toLowerCase();
+  each((name, value) => {
     // cf-* (client IP, country, ray id) describe the client to Cloudflare, not to the GPU host.
-    if (!DROPPED.has(key) && !named.has(key) && !key.startsWith('cf-')) out[key] = value;
+    if (!DROPPED.has(name) && !named.has(name) && !name.startsWith('cf-')) out[name] = value;
   });
   return out;
 }

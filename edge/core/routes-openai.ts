@@ -26,6 +26,8 @@ export interface OpenAIRoutesOptions {
   hub: RelayHub;
   /** Shared by every app of the tenant, so per-key limits hold across them. */
   limiter?: KeyLimiter;
+  /** Headers to pass on to the agent; a host with cheaper access to them than `Headers` sets it (Node). */
+  forwardHeaders?: (req: Request, env: unknown) => Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -35,6 +37,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const { tenant, store, hub } = opts;
   const limiter = opts.limiter ?? new KeyLimiter();
   const log = opts.log ?? console.error;
+  const forwardHeaders = opts.forwardHeaders ?? ((req: Request) => forwardableHeaders(req.headers));
   const app = new Hono<OpenAIEnv>();
 
   const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
@@ -87,7 +90,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       const res = await hub.relay({
         method: c.req.method,
         path: url.pathname + url.search,
-        headers: forwardableHeaders(c.req.raw.headers),
+        headers: forwardHeaders(c.req.raw, c.env),
         body,
         model,
         requestId: id,

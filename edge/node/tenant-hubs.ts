@@ -1,5 +1,7 @@
 // The Node host's tenants in memory: one Hub and one OpenAI app per tenant,
 // created on first use (an agent dialling in, or a request with the tenant's key).
+import type { IncomingMessage } from 'node:http';
+import { forwardableHeaderLists, forwardableHeaders } from '../core/forward-headers';
 import { Hub } from '../core/hub';
 import { KeyLimiter } from '../core/limits';
 import { openaiRoutes } from '../core/routes-openai';
@@ -33,7 +35,7 @@ export class TenantHubs {
     const { store, queueTimeoutMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), log });
+    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), forwardHeaders, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
@@ -48,4 +50,10 @@ export class TenantHubs {
     for (const { hub } of this.#tenants.values()) hub.close();
     this.#tenants.clear();
   }
+}
+
+/** From Node's parsed headers when node-server's env carries the request; else through `Headers`. */
+function forwardHeaders(req: Request, env: unknown): Record<string, string> {
+  const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming ? forwardableHeaderLists(incoming.headersDistinct) : forwardableHeaders(req.headers);
 }
