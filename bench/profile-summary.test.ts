@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topFunctions } from './profile-summary';
 
@@ -31,5 +34,26 @@ describe('topFunctions', () => {
     const rows = top.inclusive.map((f) => [f.name, f.totalMs, f.where]);
     expect(rows).toHaveLength(2);
     expect(rows).toEqual(expect.arrayContaining([['outer', 5, 'edge/a.ts:1:1'], ['inner', 5, 'edge/b.ts:1:1']]));
+  });
+});
+
+describe('topFunctions on bundled code', () => {
+  it('names the TypeScript source through the bundle\'s map', () => {
+    const root = mkdtempSync(join(tmpdir(), 'prof-map-'));
+    mkdirSync(join(root, 'dist'));
+    // One mapping: generated line 1 column 1 ← src/relay.ts line 5 column 1 ("AAIA").
+    writeFileSync(join(root, 'dist', 'child.mjs.map'), JSON.stringify({ version: 3, sources: ['../src/relay.ts'], names: [], mappings: 'AAIA' }));
+    const bundled = {
+      ...profile,
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2] },
+        { id: 2, callFrame: frame('relay', `file://${root}/dist/child.mjs`) },
+      ],
+      samples: [2, 2],
+      timeDeltas: [1000, 1000],
+    };
+    const top = topFunctions(bundled, 10, root);
+    expect(top.functions.map((f) => [f.name, f.where])).toEqual([['relay', 'src/relay.ts:5:1']]);
+    expect(top.inclusive.map((f) => f.where)).toEqual(['src/relay.ts:5:1']);
   });
 });

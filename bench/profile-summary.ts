@@ -1,8 +1,9 @@
 // Reads the V8 CPU profiles (`node --cpu-prof`) the edge and agent children
 // wrote and lists the functions with the most self time, so a missed target
 // points at code rather than at a process.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { formatTable, heading } from './table';
 
 interface ProfileNode {
@@ -28,11 +29,41 @@ export interface ProfileTop {
   inclusive: { name: string; where: string; totalMs: number; share: number }[];
 }
 
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+/** The bundle's source map (`<file>.map`, as bin/bundle.js writes it), if it has one. */
+function sourceMapOf(path: string): SourceMap | undefined {
+  if (!sourceMaps.has(path)) {
+    const mapFile = `${path}.map`;
+    let map: SourceMap | undefined;
+    try {
+      if (existsSync(mapFile)) map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')));
+    } catch {
+      map = undefined; // unreadable: name the bundle's line instead
+    }
+    sourceMaps.set(path, map);
+  }
+  return sourceMaps.get(path);
+}
+
+/** file:line:column (1-based) in the TypeScript source when the code ran from a bundle with a map. */
+function location(url: string, line: number, column: number, root: string): { file: string; line: number; column: number } {
+  if (!url.startsWith('file://')) return { file: url, line, column };
+  const path = new URL(url).pathname;
+  const entry = sourceMapOf(path)?.findEntry(line, column);
+  if (entry && 'originalSource' in entry) {
+    const source = entry.originalSource.startsWith('file://') ? new URL(entry.originalSource).pathname : resolve(dirname(path), entry.originalSource);
+    return { file: relative(root, source), line: entry.originalLine, column: entry.originalColumn };
+  }
+  return { file: relative(root, path), line, column };
+}
+
 function frameKey(node: ProfileNode, root: string): { key: string; name: string; where: string; own: boolean } {
   const { functionName, url, lineNumber, columnNumber } = node.callFrame;
-  const file = url.startsWith('file://') ? relative(root, new URL(url).pathname) : url;
+  const at = location(url, lineNumber, columnNumber ?? 0, root);
+  const file = at.file;
   // A line can hold several functions (compiled output), so the column tells them apart.
-  const where = file ? `${file}:${lineNumber + 1}:${(columnNumber ?? 0) + 1}` : '';
+  const where = file ? `${file}:${at.line + 1}:${at.column + 1}` : '';
   const own = url.startsWith('file://') && !file.startsWith('node_modules') && !file.startsWith('..');
   return { key: `${functionName}@${where}`, name: functionName || '(anonymous)', where, own };
 }
