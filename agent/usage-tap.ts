@@ -93,6 +93,11 @@ function endsAtEventEnd(chunk: Uint8Array): boolean {
   return n >= 2 && chunk[n - 1] === LF && (chunk[n - 2] === LF || (n >= 4 && chunk[n - 2] === CR && chunk[n - 3] === LF));
 }
 
+/** undici hands over Buffers already; only another Uint8Array needs a Buffer view (an object per chunk). */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 export class SseUsageTap implements UsageTap {
   usage: Usage | undefined;
   #strip: boolean;
@@ -110,7 +115,7 @@ export class SseUsageTap implements UsageTap {
     // from before. Its bytes go on untouched without being decoded (decoding
     // and scanning every chunk was a fifth of the agent's CPU per token).
     // Ending at an event's end, it leaves the decoder with no partial character.
-    if (this.#partial === '' && this.#decoderClean && endsAtEventEnd(chunk) && Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).indexOf(USAGE_KEY) < 0) {
+    if (this.#partial === '' && this.#decoderClean && endsAtEventEnd(chunk) && asBuffer(chunk).indexOf(USAGE_KEY) < 0) {
       return chunk;
     }
     const text = this.#partial + this.#decoder.decode(chunk, { stream: true });

@@ -62,10 +62,13 @@ export async function bundle(entry, out) {
     logLevel: 'error',
   });
   mkdirSync(dirname(outfile), { recursive: true });
-  const inputs = JSON.stringify(Object.keys(result.metafile.inputs));
+  const output = (path) => result.outputFiles.find((f) => f.path === path).contents;
   // The bundle last: a reader that sees it fresh also finds its map and input list.
-  const files = [...result.outputFiles.map((f) => [f.path, f.contents]), [`${outfile}.inputs.json`, inputs]];
-  files.sort(([a], [b]) => (a === outfile) - (b === outfile));
+  const files = [
+    [`${outfile}.map`, output(`${outfile}.map`)],
+    [`${outfile}.inputs.json`, JSON.stringify(Object.keys(result.metafile.inputs))],
+    [outfile, output(outfile)],
+  ];
   for (const [path, contents] of files) {
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, contents);

@@ -26,8 +26,11 @@ export interface OpenAIRoutesOptions {
   hub: RelayHub;
   /** Shared by every app of the tenant, so per-key limits hold across them. */
   limiter?: KeyLimiter;
-  /** Headers to pass on to the agent; a host with cheaper access to them than `Headers` sets it (Node). */
-  forwardHeaders?: (req: Request, env: unknown) => Record<string, string>;
+  /**
+   * Headers to pass on to the agent from the host's env, for a host with cheaper access to
+   * them than `Headers` (Node); undefined falls back to the request's `Headers`.
+   */
+  forwardHeaders?: (env: unknown) => Record<string, string> | undefined;
   log?: (line: string) => void;
 }
 
@@ -37,7 +40,6 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const { tenant, store, hub } = opts;
   const limiter = opts.limiter ?? new KeyLimiter();
   const log = opts.log ?? console.error;
-  const forwardHeaders = opts.forwardHeaders ?? ((req: Request) => forwardableHeaders(req.headers));
   const app = new Hono<OpenAIEnv>();
 
   const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
@@ -90,7 +92,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       const res = await hub.relay({
         method: c.req.method,
         path: url.pathname + url.search,
-        headers: forwardHeaders(c.req.raw, c.env),
+        headers: opts.forwardHeaders?.(c.env) ?? forwardableHeaders(c.req.raw.headers),
         body,
         model,
         requestId: id,

@@ -1,7 +1,7 @@
 // The Node host's tenants in memory: one Hub and one OpenAI app per tenant,
 // created on first use (an agent dialling in, or a request with the tenant's key).
 import type { IncomingMessage } from 'node:http';
-import { forwardableHeaderLists, forwardableHeaders } from '../core/forward-headers';
+import { forwardableHeaderLists } from '../core/forward-headers';
 import { Hub } from '../core/hub';
 import { KeyLimiter } from '../core/limits';
 import { openaiRoutes } from '../core/routes-openai';
@@ -52,8 +52,8 @@ export class TenantHubs {
   }
 }
 
-/** From Node's parsed headers when node-server's env carries the request; else through `Headers`. */
-function forwardHeaders(req: Request, env: unknown): Record<string, string> {
+/** From Node's parsed headers when node-server's env carries the request. */
+function forwardHeaders(env: unknown): Record<string, string> | undefined {
   const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  return incoming ? forwardableHeaderLists(incoming.headersDistinct) : forwardableHeaders(req.headers);
+  return incoming && forwardableHeaderLists(incoming.headersDistinct);
 }
