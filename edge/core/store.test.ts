@@ -68,6 +68,26 @@ describe('TenantStore on better-sqlite3 :memory:', () => {
     store.revokeKey('acme', id);
   });
 
+  it('reads a live key from storage once, and a revocation still takes effect at once', async () => {
+    const { apiKey, keyId } = await store.createTenant('acme');
+    const other = await store.createKey('acme');
+    const all = vi.spyOn(sql, 'all');
+    const lookups = () => all.mock.calls.filter(([query]) => query.includes('FROM api_keys WHERE hash')).length;
+    const first = await store.verifyKey('acme', apiKey);
+    expect(await store.verifyKey('acme', apiKey)).toBe(first);
+    expect(lookups()).toBe(1);
+    // Wrong keys are looked up every time: they are never remembered.
+    expect(await store.verifyKey('acme', 'vk-acme-wrong')).toBeNull();
+    expect(await store.verifyKey('acme', 'vk-acme-wrong')).toBeNull();
+    expect(lookups()).toBe(3);
+    expect(Object.isFrozen(first) && Object.isFrozen(first!.limits)).toBe(true);
+
+    await store.verifyKey('acme', other.apiKey);
+    store.revokeKey('acme', keyId);
+    expect(await store.verifyKey('acme', apiKey)).toBeNull();
+    expect((await store.verifyKey('acme', other.apiKey))?.id).toBe(other.id);
+  });
+
   it('answers 404 for keys of unknown tenants and unknown key ids', async () => {
     await store.createTenant('acme');
     await expect(store.createKey('nope')).rejects.toBeInstanceOf(HttpError);

@@ -1,5 +1,6 @@
 // Tenants, API keys, agent tokens and usage over the shared Sql interface.
-// Keys are verified against storage on every request, so revocation is immediate.
+// A key's first check reads storage; later checks hit a memo of live keys that
+// every revocation empties, so revocation is still immediate.
 import { DEFAULT_MAX_BODY_BYTES } from './defaults';
 import { HttpError } from './errors';
 import { isTenantName, newAgentToken, newAgentTokenId, newApiKey, newKeyId, secretHash, sha256Hex, TENANT_NAME } from './keys';
@@ -9,7 +10,7 @@ import { atomically, type Sql } from './sql';
 export interface KeyLimits {
   rpm: number | null;
   maxConcurrent: number | null;
-  models: string[] | null;
+  models: readonly string[] | null;
   maxBodyBytes: number;
 }
 
@@ -85,6 +86,9 @@ const UPSERT_USAGE = `INSERT INTO usage (key_id, day, requests, prompt_tokens, c
     prompt_tokens = prompt_tokens + excluded.prompt_tokens,
     completion_tokens = completion_tokens + excluded.completion_tokens`;
 
+/** Live keys remembered per store; beyond this the oldest is dropped (and read again when used). */
+const LIVE_KEYS_MAX = 10_000;
+
 export class TenantStore {
   readonly #sql: Sql;
   readonly #now: () => number;
@@ -92,6 +96,14 @@ export class TenantStore {
   readonly #log: (line: string) => void;
   #pending = new Map<string, PendingUsage>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Live keys by tenant and hash. The SQLite lookup was ~10 % of the Node
+   * edge's CPU per request. Only keys found live are kept (a flood of wrong
+   * keys cannot grow it), and `revokeKey` empties it. Exact because this store
+   * is its database's only writer: the Node edge's one process, or the
+   * tenant's Durable Object on Workers.
+   */
+  #liveKeys = new Map<string, ApiKeyRecord>();
 
   constructor(sql: Sql, opts: TenantStoreOptions = {}) {
     this.#sql = sql;
@@ -146,28 +158,36 @@ export class TenantStore {
     const rows = this.#sql.all<{ revoked_at: number | null }>('SELECT revoked_at FROM api_keys WHERE id = ? AND tenant = ?', id, tenant);
     if (rows.length === 0) throw new HttpError(404, 'key_not_found', `No key "${id}" for tenant "${tenant}".`);
     if (rows[0].revoked_at === null) this.#sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ?', this.#now(), id);
+    this.#liveKeys.clear();
   }
 
   /** The live key record for a whole API key, or null (unknown, revoked, other tenant). */
   async verifyKey(tenant: string, key: string): Promise<ApiKeyRecord | null> {
     const hash = await secretHash(key);
+    const slot = `${tenant}\n${hash}`;
+    const known = this.#liveKeys.get(slot);
+    if (known) return known;
     const row = this.#sql.all<KeyRow>(
       `SELECT id, tenant, created_at, rpm, max_concurrent, models, max_body_bytes
          FROM api_keys WHERE hash = ? AND tenant = ? AND revoked_at IS NULL`,
       hash, tenant,
     )[0];
     if (!row) return null;
-    return {
+    // Shared by every request with this key: frozen, so no caller can change another's limits.
+    const record: ApiKeyRecord = Object.freeze({
       id: row.id,
       tenant: row.tenant,
       createdAt: row.created_at,
-      limits: {
+      limits: Object.freeze({
         rpm: row.rpm,
         maxConcurrent: row.max_concurrent,
-        models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+        models: row.models === null ? null : Object.freeze(JSON.parse(row.models) as string[]),
         maxBodyBytes: row.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
-      },
-    };
+      }),
+    });
+    if (this.#liveKeys.size >= LIVE_KEYS_MAX) this.#liveKeys.delete(this.#liveKeys.keys().next().value!);
+    this.#liveKeys.set(slot, record);
+    return record;
   }
 
   async verifyAgentToken(tenant: string, token: string): Promise<boolean> {
