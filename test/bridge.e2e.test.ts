@@ -136,6 +136,23 @@ describe.each(hostKinds)('the bridge on the %s edge', (kind) => {
     expect(rest.finish).toBe('length');
   });
 
+  // Under `wrangler dev` a disconnect is noticed only once the edge writes to the
+  // connection, and nothing is written before a non-streamed answer (README: Client disconnects).
+  it.runIf(kind === 'node')('aborts the upstream sequence when a client gives up on a non-streamed request before any answer', async () => {
+    const abortsBefore = await simMetric(sim.url, 'vllm:request_success_total', { finished_reason: 'abort' });
+    const controller = new AbortController();
+    // Not streamed: vLLM answers only once all 1,000 tokens exist (~4 s), so the edge has sent no head yet.
+    const pending = client.chat.completions
+      .create({ model: MODEL, max_tokens: 1000, ignore_eos: true, messages: [{ role: 'user', content: 'give up on me' }] } as never, { signal: controller.signal })
+      .catch((err: unknown) => err);
+    await waitFor(async () => (await simMetric(sim.url, 'vllm:num_requests_running')) > 0 || undefined, 5000, 'request running in the simulator');
+    controller.abort();
+    expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+    const abortedAt = performance.now();
+    await waitFor(async () => (await simMetric(sim.url, 'vllm:request_success_total', { finished_reason: 'abort' })) > abortsBefore || undefined, 5000, 'abort counted by the simulator');
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
+  });
+
   it.each([
     ['malformed JSON', 400, { body: '{"model": ', key: 'tenant' }],
     ['a wrong key', 401, { body: JSON.stringify({ model: MODEL, messages: [] }), key: 'vl-nobody-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],

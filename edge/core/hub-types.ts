@@ -57,7 +57,7 @@ export interface RelayRequest {
   model: string;
   requestId: string;
   /** Aborts when the client goes away: the Hub sends `cancel` to the agent. */
-  signal?: AbortSignal;
+  signal?: ClientSignal;
   /** Called once with the agent's reported usage when the stream ends normally. */
   onUsage?: (usage: Usage) => void;
   /** Called once when the stream is over, however it ended (frees per-key concurrency). */
@@ -109,4 +109,15 @@ export interface HubOptions {
   directBodies?: boolean;
   log?: (line: string) => void;
   now?: () => number;
+}
+
+/**
+ * The part of AbortSignal the Hub uses to learn the client went away. An
+ * AbortSignal is one; the Node host passes a cheaper one (ResponseCloseSignal).
+ * A listener runs at most once.
+ */
+export interface ClientSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }

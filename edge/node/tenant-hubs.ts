@@ -1,11 +1,12 @@
 // The Node host's tenants in memory: one Hub and one OpenAI app per tenant,
 // created on first use (an agent dialling in, or a request with the tenant's key).
-import type { IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { forwardableHeaderLists } from '../core/forward-headers';
 import { Hub } from '../core/hub';
 import { KeyLimiter } from '../core/limits';
 import { openaiRoutes } from '../core/routes-openai';
 import type { TenantStore } from '../core/store';
+import { ResponseCloseSignal } from './client-signal';
 
 export interface TenantEdge {
   hub: Hub;
@@ -35,7 +36,7 @@ export class TenantHubs {
     const { store, queueTimeoutMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), forwardHeaders, log });
+    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), forwardHeaders, clientSignal, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
@@ -56,4 +57,10 @@ export class TenantHubs {
 function forwardHeaders(env: unknown): Record<string, string> | undefined {
   const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
   return incoming && forwardableHeaderLists(incoming.headersDistinct);
+}
+
+/** From the ServerResponse when node-server's env carries it. */
+function clientSignal(env: unknown): ResponseCloseSignal | undefined {
+  const outgoing = (env as { outgoing?: unknown } | undefined)?.outgoing;
+  return outgoing instanceof ServerResponse ? new ResponseCloseSignal(outgoing) : undefined;
 }
