@@ -10,6 +10,7 @@ import {
   ProtocolError,
   ReceiveWindow,
   SendWindow,
+  StreamTable,
   type Frame,
   type RequestHead,
 } from '../protocol/index';
@@ -46,7 +47,7 @@ interface Stream {
 
 export class Relay implements StreamHandler {
   #opts: RelayOptions;
-  #streams = new Map<number, Stream>();
+  #streams = new StreamTable<Stream>();
   /** Highest id opened: an unknown id at or below it belongs to a finished stream. */
   #highest = 0;
   #idle: (() => void)[] = [];
@@ -99,7 +100,7 @@ export class Relay implements StreamHandler {
   }
 
   closed(): void {
-    for (const stream of [...this.#streams.values()]) this.#stop(stream);
+    for (const stream of this.#streams.values()) this.#stop(stream);
   }
 
   #open(frame: Frame): ProtocolError | undefined {

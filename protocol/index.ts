@@ -9,3 +9,4 @@ export * from './frame-batcher';
 export * from './stream-window';
 export * from './headers';
 export * from './bytes';
+export * from './stream-table';

@@ -9,6 +9,7 @@ import {
   INITIAL_STREAM_WINDOW,
   negotiateVersion,
   ProtocolError,
+  StreamTable,
   type Frame,
   type Hello,
 } from '../../protocol/index';
@@ -50,7 +51,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   #hello: Hello | undefined;
   #models = new Set<string>();
   #draining = false;
-  #streams = new Map<number, RelayStream>();
+  #streams = new StreamTable<RelayStream>();
   #ids = new StreamIds();
   #connectedAt: number;
   #helloTimer: ReturnType<typeof setTimeout> | undefined;
@@ -116,7 +117,7 @@ export class AgentLink implements AgentConnection, StreamLink {
 
   streams(): StreamInfo[] {
     const agentId = this.#hello?.agentId ?? '?';
-    return [...this.#streams.values()].map((stream) => stream.info(agentId));
+    return this.#streams.values().map((stream) => stream.info(agentId));
   }
 
   /** A host restored this socket (hibernation): live at once with the remembered hello, no handshake. */
@@ -271,7 +272,7 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#phase = 'closed';
     clearTimeout(this.#helloTimer);
     this.#socket.clear();
-    const streams = [...this.#streams.values()];
+    const streams = this.#streams.values();
     this.#streams.clear();
     if (wasLive) this.#events.closed(this);
     for (const stream of streams) stream.linkLost(why);
