@@ -1,7 +1,7 @@
 // The child side of a benchmark process: starts one component from options in
 // BENCH_CHILD_OPTS, then answers the parent over the IPC channel — CPU and
 // memory probes from the process's own accounting, and component commands.
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 
 export interface ProcessProbe {
@@ -18,6 +18,17 @@ export interface ProcessProbe {
   at: number;
   /** Event-loop utilisation since start (0..1). */
   elu: number;
+  /** Garbage-collection pauses since start, ms (perf_hooks 'gc' entries; 0 before the observer runs). */
+  gcMs: number;
+}
+
+let gcMs = 0;
+
+/** Sums GC pauses from here on; the entries arrive a little after each collection. */
+export function observeGc(): void {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
 }
 
 export interface Component {
@@ -40,7 +51,7 @@ export function probe(): ProcessProbe {
   return {
     userUs: cpu.user, systemUs: cpu.system,
     rss: mem.rss, heapTotal: mem.heapTotal, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers,
-    at: performance.now(), elu: performance.eventLoopUtilization().utilization,
+    at: performance.now(), elu: performance.eventLoopUtilization().utilization, gcMs,
   };
 }
 
@@ -51,6 +62,7 @@ function send(message: unknown): void {
 export async function serveChild(start: (opts: Record<string, unknown>) => Promise<Component>): Promise<void> {
   if (!process.send) throw new Error('A benchmark child must be started with an IPC channel (bench/processes.ts)');
   const opts = JSON.parse(process.env.BENCH_CHILD_OPTS ?? '{}') as Record<string, unknown>;
+  observeGc();
   let component: Component;
   try {
     component = await start(opts);

@@ -8,6 +8,8 @@ import { BenchChild, spawnChild } from './processes';
 export interface CpuProbe {
   name: string;
   read(): Promise<number>;
+  /** GC pause ms since the process started, where the process reports it (the Node children). */
+  readGcMs?(): Promise<number>;
 }
 
 export interface Target {
@@ -20,7 +22,11 @@ export interface Target {
 }
 
 export function childProbe(name: string, child: BenchChild): CpuProbe {
-  return { name, read: async () => { const p = await child.probe(); return p.userUs + p.systemUs; } };
+  return {
+    name,
+    read: async () => { const p = await child.probe(); return p.userUs + p.systemUs; },
+    readGcMs: async () => (await child.probe()).gcMs,
+  };
 }
 
 export interface Tenant {

@@ -86,6 +86,8 @@ export interface MeasuredRun {
   r: LoadResult;
   /** CPU µs each probed process spent during the run, by probe name. */
   cpuUs: Record<string, number>;
+  /** GC pause ms during the run, by probe name, for processes that report it. */
+  gcMs: Record<string, number>;
   /**
    * Cores busy with work that is not this benchmark's (other processes on the
    * machine), averaged over the run: /proc/stat's busy time minus every
@@ -97,6 +99,8 @@ export interface MeasuredRun {
 /** One load run with the CPU of every process in its path, and of everything else on the machine. */
 export async function measured(ctx: BenchContext, target: Target, body: string, concurrency: number, total: number, probes: CpuProbe[] = target.probes ?? []): Promise<MeasuredRun> {
   const read = () => Promise.all(probes.map((p) => p.read()));
+  const readGc = () => Promise.all(probes.map((p) => p.readGcMs?.()));
+  const gcBefore = await readGc();
   const self0 = process.cpuUsage();
   const before = await read();
   const machine0 = machineBusyUs();
@@ -107,5 +111,11 @@ export async function measured(ctx: BenchContext, target: Target, body: string, 
   const cpuUs: Record<string, number> = {};
   probes.forEach((p, i) => (cpuUs[p.name] = (cpuUs[p.name] ?? 0) + after[i] - before[i]));
   const ours = Object.values(cpuUs).reduce((a, b) => a + b, 0) + r.cpuBusy * r.wallMs * 1000 + self.user + self.system;
-  return { r, cpuUs, otherCores: Math.max(0, (machine1 - machine0 - ours) / (r.wallMs * 1000)) };
+  const gcAfter = await readGc();
+  const gcMs: Record<string, number> = {};
+  probes.forEach((p, i) => {
+    const [b, a] = [gcBefore[i], gcAfter[i]];
+    if (b !== undefined && a !== undefined) gcMs[p.name] = (gcMs[p.name] ?? 0) + a - b;
+  });
+  return { r, cpuUs, gcMs, otherCores: Math.max(0, (machine1 - machine0 - ours) / (r.wallMs * 1000)) };
 }

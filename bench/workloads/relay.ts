@@ -48,6 +48,8 @@ export interface PerRequestRow {
   requests: number;
   requestsPerS: number;
   usPerRequest: CpuShare;
+  /** GC pause µs per request in the edge and agent (perf_hooks), where reported. */
+  gcUsPerRequest: { edge?: number; agent?: number };
   otherCores: number;
   loadCpuBusy: number;
   error?: string;
@@ -68,6 +70,12 @@ function per(m: MeasuredRun, units: number): CpuShare {
     edgePlusAgent: edge !== undefined && agent !== undefined ? (edge + agent) / units : undefined,
     loadgen: (m.r.cpuBusy * m.r.wallMs * 1000) / units,
   };
+}
+
+/** GC pause µs per unit in the edge and agent, from their own perf_hooks 'gc' entries. */
+function gcPer(m: MeasuredRun, units: number): { edge?: number; agent?: number } {
+  const d = (v: number | undefined) => (v === undefined ? undefined : (v * 1000) / units);
+  return { edge: d(m.gcMs.edge), agent: d(m.gcMs.agent) };
 }
 
 export async function runRelay(ctx: BenchContext): Promise<RelayResult> {
@@ -144,6 +152,7 @@ export async function runRelay(ctx: BenchContext): Promise<RelayResult> {
       perRequest.push({
         target: t.name, requests: r.requests, requestsPerS: r.ok / (r.wallMs / 1000),
         usPerRequest: per(m, Math.max(1, r.ok)), otherCores: m.otherCores, loadCpuBusy: r.cpuBusy, error: checkRun(t, r, n),
+        gcUsPerRequest: gcPer(m, Math.max(1, r.ok)),
       });
     }
     return { tokens: RELAY_TOKENS, rows, perRequest, nginx: nginxNote };
@@ -168,11 +177,13 @@ export function printRelay(res: RelayResult): string {
   ]);
   const reqCols = [
     { header: 'via', align: 'left' as const }, { header: 'requests' }, { header: 'req/s' }, { header: 'edge µs/req' }, { header: 'agent µs/req' },
-    { header: 'e+a µs/req' }, { header: 'nginx µs/req' }, { header: 'sim µs/req' }, { header: 'loadgen' }, { header: 'other' }, { header: '', align: 'left' as const },
+    { header: 'e+a µs/req' }, { header: 'edge GC µs/req' }, { header: 'agent GC µs/req' }, { header: 'nginx µs/req' }, { header: 'sim µs/req' },
+    { header: 'loadgen' }, { header: 'other' }, { header: '', align: 'left' as const },
   ];
   const reqRows = res.perRequest.map((r) => [
     r.target, r.requests, int(r.requestsPerS), fixed(r.usPerRequest.edge, 0), fixed(r.usPerRequest.agent, 0),
-    fixed(r.usPerRequest.edgePlusAgent, 0), fixed(r.usPerRequest.nginx, 0), fixed(r.usPerRequest.sim, 0), percent(r.loadCpuBusy), fixed(r.otherCores, 2),
+    fixed(r.usPerRequest.edgePlusAgent, 0), fixed(r.gcUsPerRequest?.edge, 1), fixed(r.gcUsPerRequest?.agent, 1),
+    fixed(r.usPerRequest.nginx, 0), fixed(r.usPerRequest.sim, 0), percent(r.loadCpuBusy), fixed(r.otherCores, 2),
     r.error ? `ERROR ${r.error}` : '',
   ]);
   return [
@@ -181,7 +192,7 @@ export function printRelay(res: RelayResult): string {
     `  CPU per token from each process's own accounting (process.cpuUsage; nginx from /proc). nginx: ${res.nginx}.`,
     `  core/hop tok/s: 10^6 / the busier hop's µs per token — the rate if edge and agent each had a core. ${res.tokens} tokens ≈ ${res.rows[0] ? Math.round(res.rows[0].bytesPerToken) : '–'} bytes of SSE per token.`,
     '',
-    '  Per request (1-token responses, 10 concurrent):',
+    '  Per request (1-token responses, 10 concurrent). GC: pauses from each process\'s perf_hooks \'gc\' entries, part of its CPU.',
     formatTable(reqCols, reqRows),
   ].join('\n');
 }
