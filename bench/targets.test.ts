@@ -24,6 +24,17 @@ describe('evaluateTargets', () => {
     expect(t.detail).toContain('3/1000 requests failed');
   });
 
+  it('does not count a negative added p99 (an outlier in the direct run) as met', () => {
+    const row = (target: string, p50: number, p99: number, addedE2eP99Ms: number) =>
+      ({ target, e2e: { p50, p99 }, addedE2eP50Ms: 2, addedE2eP99Ms, addedTtftP50Ms: 2 }) as unknown as NonNullable<Results['sequential']>['rows'][number];
+    const sequential = { requests: 50, tokens: 10, rows: [row('direct', 45, 90, 0), row('node', 47, 50, -40)] };
+    const t = evaluateTargets({ sequential }, ['node']).find((x) => x.id === 'sequential-p99-node')!;
+    expect(t.status).toBe('not measured');
+    expect(t.detail).toContain('outlier in the direct run');
+    const fine = { requests: 50, tokens: 10, rows: [row('direct', 45, 50, 0), row('node', 47, 53, 3)] };
+    expect(evaluateTargets({ sequential: fine }, ['node']).find((x) => x.id === 'sequential-p99-node')).toMatchObject({ status: 'met', value: 3 });
+  });
+
   it('sums edge and agent memory per stream against 20 KB', () => {
     const row = (process: string, perStream: number) => ({ process, perStream, rssPerStream: 0, marginalRssPerStream: 0, heapPerStream: 0 });
     const memory = { streams: 10, warmed: true, opened: 10, leftRunningAfterRelease: 0, errors: [], rows: [row('edge', 12_000), row('agent', 7_000), row('nginx', 50_000)] };
