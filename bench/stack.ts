@@ -5,11 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { BenchChild, spawnChild } from './processes';
 
 /** Reads one process's (or process group's) CPU time so far, µs. */
+/** One reading of a process's own accounting, cumulative since it started. */
+export interface ProbeReading {
+  cpuUs: number;
+  /** GC pauses, ms, where the process reports them (the Node children). */
+  gcMs?: number;
+}
+
 export interface CpuProbe {
   name: string;
-  read(): Promise<number>;
-  /** GC pause ms since the process started, where the process reports it (the Node children). */
-  readGcMs?(): Promise<number>;
+  read(): Promise<ProbeReading>;
 }
 
 export interface Target {
@@ -24,8 +29,10 @@ export interface Target {
 export function childProbe(name: string, child: BenchChild): CpuProbe {
   return {
     name,
-    read: async () => { const p = await child.probe(); return p.userUs + p.systemUs; },
-    readGcMs: async () => (await child.probe()).gcMs,
+    read: async () => {
+      const p = await child.probe();
+      return { cpuUs: p.userUs + p.systemUs, gcMs: p.gcMs };
+    },
   };
 }
 

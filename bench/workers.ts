@@ -27,7 +27,7 @@ export async function startWorkers(ctx: BenchContext, simUrl: string): Promise<{
     // wrangler and both its workerd processes (the Worker's too, which runs on a port of its own).
     const pids = workers.pids();
     for (const pid of pids) pin(pid, ctx.layout?.proxy);
-    const workerd = { name: 'workers', read: async () => pids.reduce((a, p) => a + procCpuUs(p), 0) };
+    const workerd = { name: 'workers', read: async () => ({ cpuUs: pids.reduce((a, p) => a + procCpuUs(p), 0) }) };
     const t: Target = { name: 'workers', ...target, probes: [workerd, childProbe('agent', agent)] };
     await waitRoutable(ctx, t, 60_000);
     return { target: t, closers };

@@ -99,8 +99,6 @@ export interface MeasuredRun {
 /** One load run with the CPU of every process in its path, and of everything else on the machine. */
 export async function measured(ctx: BenchContext, target: Target, body: string, concurrency: number, total: number, probes: CpuProbe[] = target.probes ?? []): Promise<MeasuredRun> {
   const read = () => Promise.all(probes.map((p) => p.read()));
-  const readGc = () => Promise.all(probes.map((p) => p.readGcMs?.()));
-  const gcBefore = await readGc();
   const self0 = process.cpuUsage();
   const before = await read();
   const machine0 = machineBusyUs();
@@ -109,13 +107,12 @@ export async function measured(ctx: BenchContext, target: Target, body: string, 
   const after = await read();
   const self = process.cpuUsage(self0);
   const cpuUs: Record<string, number> = {};
-  probes.forEach((p, i) => (cpuUs[p.name] = (cpuUs[p.name] ?? 0) + after[i] - before[i]));
-  const ours = Object.values(cpuUs).reduce((a, b) => a + b, 0) + r.cpuBusy * r.wallMs * 1000 + self.user + self.system;
-  const gcAfter = await readGc();
   const gcMs: Record<string, number> = {};
   probes.forEach((p, i) => {
-    const [b, a] = [gcBefore[i], gcAfter[i]];
+    cpuUs[p.name] = (cpuUs[p.name] ?? 0) + after[i].cpuUs - before[i].cpuUs;
+    const [b, a] = [before[i].gcMs, after[i].gcMs];
     if (b !== undefined && a !== undefined) gcMs[p.name] = (gcMs[p.name] ?? 0) + a - b;
   });
+  const ours = Object.values(cpuUs).reduce((a, b) => a + b, 0) + r.cpuBusy * r.wallMs * 1000 + self.user + self.system;
   return { r, cpuUs, gcMs, otherCores: Math.max(0, (machine1 - machine0 - ours) / (r.wallMs * 1000)) };
 }

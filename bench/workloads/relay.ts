@@ -103,7 +103,7 @@ export async function runRelay(ctx: BenchContext): Promise<RelayResult> {
       try {
         const nginx = await startNginx(nginxBin, `${ctx.logDir}/nginx`, Number(sim.info.port), ctx.layout?.proxy);
         started.push(nginx);
-        const nginxProbe: CpuProbe = { name: 'nginx', read: async () => nginx.probe().cpuUs };
+        const nginxProbe: CpuProbe = { name: 'nginx', read: async () => ({ cpuUs: nginx.probe().cpuUs }) };
         targets.push({ name: 'nginx', url: nginx.url, headers: {}, probes: [simProbe, nginxProbe] });
       } catch (err) {
         nginxNote = `skipped: nginx failed to start: ${(err as Error).message}`;

@@ -27,13 +27,18 @@ export interface OpenAIRoutesOptions {
   /** Shared by every app of the tenant, so per-key limits hold across them. */
   limiter?: KeyLimiter;
   /**
-   * Headers to pass on to the agent from the host's env, for a host with cheaper access to
-   * them than `Headers` (Node); undefined falls back to the request's `Headers`.
+   * What a host with cheaper access than the web Request (Node's parsed request and its
+   * ServerResponse) reads from its env: the headers to forward and the client-gone signal.
+   * Undefined falls back to `Request.headers` and `Request.signal`.
    */
-  forwardHeaders?: (env: unknown) => Record<string, string> | undefined;
-  /** The client-gone signal from the host's env, where cheaper than `Request.signal` (Node); undefined falls back to it. */
-  clientSignal?: (env: unknown) => ClientSignal | undefined;
+  fromHost?: (env: unknown) => HostRequest | undefined;
   log?: (line: string) => void;
+}
+
+export interface HostRequest {
+  /** Forwardable headers, as `forwardableHeaders` would pick them. */
+  headers: Record<string, string>;
+  signal: ClientSignal;
 }
 
 type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord } };
@@ -90,15 +95,16 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       }
     });
     const url = new URL(c.req.url);
+    const host = opts.fromHost?.(c.env);
     try {
       const res = await hub.relay({
         method: c.req.method,
         path: url.pathname + url.search,
-        headers: opts.forwardHeaders?.(c.env) ?? forwardableHeaders(c.req.raw.headers),
+        headers: host?.headers ?? forwardableHeaders(c.req.raw.headers),
         body,
         model,
         requestId: id,
-        signal: opts.clientSignal?.(c.env) ?? c.req.raw.signal,
+        signal: host?.signal ?? c.req.raw.signal,
         onUsage: meter.usage,
         onDone: () => {
           release();

@@ -4,7 +4,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import { forwardableHeaderLists } from '../core/forward-headers';
 import { Hub } from '../core/hub';
 import { KeyLimiter } from '../core/limits';
-import { openaiRoutes } from '../core/routes-openai';
+import { openaiRoutes, type HostRequest } from '../core/routes-openai';
 import type { TenantStore } from '../core/store';
 import { ResponseCloseSignal } from './client-signal';
 
@@ -36,7 +36,7 @@ export class TenantHubs {
     const { store, queueTimeoutMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), forwardHeaders, clientSignal, log });
+    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
@@ -53,14 +53,13 @@ export class TenantHubs {
   }
 }
 
-/** From Node's parsed headers when node-server's env carries the request. */
-function forwardHeaders(env: unknown): Record<string, string> | undefined {
-  const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  return incoming && forwardableHeaderLists(incoming.headersDistinct);
-}
-
-/** From the ServerResponse when node-server's env carries it. */
-function clientSignal(env: unknown): ResponseCloseSignal | undefined {
-  const outgoing = (env as { outgoing?: unknown } | undefined)?.outgoing;
-  return outgoing instanceof ServerResponse ? new ResponseCloseSignal(outgoing) : undefined;
+/**
+ * From node-server's env, which carries Node's request and response: headers from
+ * the parsed `headersDistinct` (no web Headers built per request) and a signal from
+ * the response's close event (no AbortController per request).
+ */
+function fromHost(env: unknown): HostRequest | undefined {
+  const { incoming, outgoing } = (env ?? {}) as { incoming?: IncomingMessage; outgoing?: unknown };
+  if (!incoming || !(outgoing instanceof ServerResponse)) return undefined;
+  return { headers: forwardableHeaderLists(incoming.headersDistinct), signal: new ResponseCloseSignal(outgoing) };
 }
