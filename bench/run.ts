@@ -13,6 +13,7 @@ import { summarizeProfiles } from './profile-summary';
 import { spawnChild, type BenchChild } from './processes';
 import { attachAgent, childProbe, closeAll, startNodeEdgeChild, startSimChild, type NodeEdge, type Target } from './stack';
 import { evaluateTargets, printTargets, type Results } from './targets';
+import { startReferences } from './references';
 import { printBatch, runBatch } from './workloads/batch';
 import { waitRoutable, warmUp, type BenchContext } from './workloads/context';
 import { startWorkers } from './workers';
@@ -145,6 +146,10 @@ async function main(): Promise<number> {
           targets.push({ ...workers.target, probes: [simProbe, ...(workers.target.probes ?? [])] });
         }
       }
+      // Quick mode keeps within its minute with the pipes alone.
+      const refs = await startReferences(ctx, simUrl, simProbe, 'batch', { pipes: true, nginx: !quick });
+      children.push(...refs.closers);
+      targets.push(...refs.targets);
       for (const t of targets) await waitRoutable(ctx, t, 60_000);
       for (const t of targets) await warmUp(ctx, t);
       if (only.includes('batch')) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, type Results } from './targets';
+import { evaluateTargets, printTargets, type Results } from './targets';
 
 const batchRow = (concurrency: number, target: string, ratioToDirect: number, error?: string) =>
   ({ concurrency, target, ratioToDirect, error }) as NonNullable<Results['batch']>['rows'][number];
@@ -40,5 +40,17 @@ describe('evaluateTargets', () => {
     const memory = { streams: 10, warmed: true, opened: 10, leftRunningAfterRelease: 0, errors: [], rows: [row('edge', 12_000), row('agent', 7_000), row('nginx', 50_000)] };
     const t = evaluateTargets({ memory } as unknown as Results, []).find((x) => x.id === 'memory-per-stream')!;
     expect(t).toMatchObject({ status: 'met', value: 19_000 });
+  });
+
+  it('prints the pipes reference beside the bridge\'s figure, without judging it', () => {
+    const batch = { levels: [5, 50], reps: 1, tokens: 50, rows: [batchRow(5, 'node', 1.02), batchRow(50, 'node', 1.2), batchRow(5, 'pipes', 1.01), batchRow(50, 'pipes', 1.03)] };
+    const seqRow = (target: string, addedE2eP50Ms: number, addedE2eP99Ms: number) =>
+      ({ target, e2e: { p50: 0, p99: 0 }, addedE2eP50Ms, addedE2eP99Ms, addedTtftP50Ms: 0 }) as unknown as NonNullable<Results['sequential']>['rows'][number];
+    const sequential = { requests: 50, tokens: 10, rows: [seqRow('direct', 0, 0), seqRow('node', 2.5, 4), seqRow('pipes', 0.6, 1.1)] };
+    const out = evaluateTargets({ batch, sequential }, ['node']);
+    expect(out.find((x) => x.id === 'batch-ratio-node')).toMatchObject({ status: 'missed', viaPipes: '1.030 (at 50)' });
+    expect(out.find((x) => x.id === 'sequential-p50-node')).toMatchObject({ status: 'missed', viaPipes: '0.60 ms' });
+    expect(out.find((x) => x.id === 'sequential-p99-node')).toMatchObject({ status: 'met', viaPipes: '1.10 ms' });
+    expect(printTargets(out)).toMatch(/1\.200 worst \(at 50\)\s+MISSED\s+1\.030 \(at 50\)/);
   });
 });

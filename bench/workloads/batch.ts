@@ -3,6 +3,7 @@
 // direct to the simulator and through each bridge, in the same run.
 import { median, ratio, summarize } from '../stats';
 import type { Target } from '../stack';
+import { REFERENCE_NOTE } from '../references';
 import { fixed, formatTable, heading, int, ms, percent, times } from '../table';
 import { chatBody, checkRun, measured, runOn, type BenchContext, type MeasuredRun } from './context';
 
@@ -102,6 +103,7 @@ export function printBatch(res: BatchResult): string {
     heading(`1. Concurrent batch: ${res.tokens} tokens each, all sent at once (median of ${res.reps}; times in ms unless marked)`),
     formatTable(cols, rows),
     '  seed s: the seed project\'s vLLM figures for the same test (time grew linearly: one request at a time).',
+    `  ${REFERENCE_NOTE}`,
     '  loadgen: the load generator\'s CPU over wall time. other: cores busy with work outside this benchmark meanwhile (/proc/stat).',
   ].join('\n');
 }

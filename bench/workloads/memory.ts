@@ -65,13 +65,14 @@ async function settle(ms: number): Promise<void> {
  * MiB some 5–10 s after it starts (the tsx loader thread's and V8's startup
  * garbage: measured 128 → 88 MiB for an idle edge), so a baseline taken
  * sooner would credit the streams with that (--no-memory-reducer does not
- * prevent it). So: not before the child is 12 s old, and stable over two 1 s steps.
+ * prevent it). So: not before the child is `minAgeMs` old, and stable over two
+ * 1 s steps, waiting at most `maxWaitS` seconds for that.
  */
-async function settledProbe(c: BenchChild, minAgeMs: number): Promise<{ rss: number; heap: number }> {
+async function settledProbe(c: BenchChild, minAgeMs: number, maxWaitS: number): Promise<{ rss: number; heap: number }> {
   const age = performance.now() - c.readyAt;
   if (age < minAgeMs) await settle(minAgeMs - age);
   const probes = [await c.gcProbe()];
-  for (let i = 0; i < 25; i++) {
+  for (let i = 0; i < maxWaitS; i++) {
     const n = probes.length;
     if (n >= 3 && Math.abs(probes[n - 1].rss - probes[n - 2].rss) < 512 * 1024 && Math.abs(probes[n - 2].rss - probes[n - 3].rss) < 512 * 1024) break;
     await settle(1000);
@@ -100,7 +101,8 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
       });
       started.push(agent);
       // Quick mode charges the marginal and heap figures only, which need neither the wait nor the warm-up.
-      const viaChild = (name: string, c: BenchChild) => ({ name, probe: () => settledProbe(c, ctx.quick ? 0 : 12_000) });
+      // It also waits at most 3 s for RSS to settle (full mode: 25 s), to keep within its minute.
+      const viaChild = (name: string, c: BenchChild) => ({ name, probe: () => settledProbe(c, ctx.quick ? 0 : 12_000, ctx.quick ? 3 : 25) });
       measuredTargets.push({ t: { name: 'node', ...target }, procs: [viaChild('edge', edge.child), viaChild('agent', agent)] });
     }
     // Quick mode leaves out the nginx reference: it keeps the run within its minute.

@@ -1,9 +1,9 @@
 // Workload 3 (and 4): relay capacity. A simulator with zero step time streams
 // 1,000-token responses as fast as it can; the figures are tokens/s through one
 // agent connection and CPU per relayed token and per request in the edge and
-// agent processes, with nginx as a plain reverse proxy for reference.
-import { findNginx, startNginx } from '../nginx';
-import { attachAgent, childProbe, closeAll, startSimChild, type CpuProbe, type Target } from '../stack';
+// agent processes, with two bare Node TCP relays and nginx for reference.
+import { REFERENCE_NOTE, startReferences } from '../references';
+import { attachAgent, childProbe, closeAll, startSimChild, type Target } from '../stack';
 import { fixed, formatTable, heading, int, percent } from '../table';
 import { chatBody, checkRun, measured, runOn, waitRoutable, warmUpRequests, type BenchContext, type MeasuredRun } from './context';
 
@@ -97,19 +97,10 @@ export async function runRelay(ctx: BenchContext): Promise<RelayResult> {
       started.push(agent);
       targets.push({ name: 'node', ...target, probes: [simProbe, childProbe('edge', ctx.edge.child), childProbe('agent', agent)] });
     }
-    const nginxBin = findNginx();
-    let nginxNote = nginxBin ? `nginx (${nginxBin}), 1 worker, proxy_buffering off, keepalive upstream` : 'skipped: nginx is not installed';
-    if (nginxBin) {
-      try {
-        const nginx = await startNginx(nginxBin, `${ctx.logDir}/nginx`, Number(sim.info.port), ctx.layout?.proxy);
-        started.push(nginx);
-        const nginxProbe: CpuProbe = { name: 'nginx', read: async () => ({ cpuUs: nginx.probe().cpuUs }) };
-        targets.push({ name: 'nginx', url: nginx.url, headers: {}, probes: [simProbe, nginxProbe] });
-      } catch (err) {
-        nginxNote = `skipped: nginx failed to start: ${(err as Error).message}`;
-      }
-    }
-    if (!nginxBin || nginxNote.startsWith('skipped')) ctx.notes.push(`relay: ${nginxNote}`);
+    // Quick mode keeps within its minute with nginx alone (workload 4).
+    const refs = await startReferences(ctx, simUrl, simProbe, 'relay', { pipes: !ctx.quick, nginx: true });
+    started.push(...refs.closers);
+    targets.push(...refs.targets);
     for (const t of targets) await waitRoutable(ctx, t);
 
     const rows: RelayRow[] = [];
@@ -155,7 +146,7 @@ export async function runRelay(ctx: BenchContext): Promise<RelayResult> {
         gcUsPerRequest: gcPer(m, Math.max(1, r.ok)),
       });
     }
-    return { tokens: RELAY_TOKENS, rows, perRequest, nginx: nginxNote };
+    return { tokens: RELAY_TOKENS, rows, perRequest, nginx: refs.nginx };
   } finally {
     await closeAll(started);
   }
@@ -190,6 +181,7 @@ export function printRelay(res: RelayResult): string {
     heading(`3. Relay capacity: zero-delay simulator, ${res.tokens}-token streams, one agent connection`),
     formatTable(cols, rows),
     `  CPU per token from each process's own accounting (process.cpuUsage; nginx from /proc). nginx: ${res.nginx}.`,
+    `  ${REFERENCE_NOTE} Their edge and agent columns are the first and second relay.`,
     `  core/hop tok/s: 10^6 / the busier hop's µs per token — the rate if edge and agent each had a core. ${res.tokens} tokens ≈ ${res.rows[0] ? Math.round(res.rows[0].bytesPerToken) : '–'} bytes of SSE per token.`,
     '',
     '  Per request (1-token responses, 10 concurrent). GC: pauses from each process\'s perf_hooks \'gc\' entries, part of its CPU.',

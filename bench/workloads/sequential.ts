@@ -2,6 +2,7 @@
 // undiluted. Targets take turns in blocks, so drift affects them alike.
 import { summarize, type Summary } from '../stats';
 import type { Target } from '../stack';
+import { REFERENCE_NOTE } from '../references';
 import { fixed, formatTable, heading, ms, percent } from '../table';
 import { chatBody, checkRun, measured, runOn, type BenchContext } from './context';
 
@@ -83,5 +84,6 @@ export function printSequential(res: SequentialResult): string {
   return [
     heading(`2. Sequential: ${res.requests} requests one at a time, ${res.tokens} tokens each (ms; + = added over direct)`),
     formatTable(cols, rows),
+    `  ${REFERENCE_NOTE}`,
   ].join('\n');
 }

@@ -1,0 +1,53 @@
+// Reference paths in front of a simulator, measured beside the bridge so its
+// figures have a reference on the same machine in the same run:
+// - pipes: two bare Node TCP relays (bench/child-pipe.ts) pinned where the edge
+//   and the agent run: the least two Node processes in the path can add here;
+// - nginx: a plain streaming reverse proxy, what a user with an open port would
+//   run instead (skipped with a note when nginx is absent).
+import { findNginx, startNginx } from './nginx';
+import { spawnChild } from './processes';
+import { childProbe, type CpuProbe, type Target } from './stack';
+import type { BenchContext } from './workloads/context';
+
+export interface References {
+  targets: Target[];
+  closers: { close(): Promise<void> }[];
+  /** What nginx was, or why it was skipped. */
+  nginx: string;
+}
+
+/**
+ * Starts the references `which` names in front of `simUrl`. `simProbe` joins each target's
+ * probes; the pipes report as `edge` and `agent` (first and second relay), so
+ * tables put their CPU in the same columns as the bridge's.
+ */
+export async function startReferences(ctx: BenchContext, simUrl: string, simProbe: CpuProbe, label: string, which = { pipes: true, nginx: true }): Promise<References> {
+  const closers: { close(): Promise<void> }[] = [];
+  const targets: Target[] = [];
+  if (which.pipes) {
+    const second = await spawnChild({ name: `pipe-${label}-2`, script: 'child-pipe.ts', logDir: ctx.logDir, cpus: ctx.layout?.agent, opts: { upstream: new URL(simUrl).host } });
+    closers.push(second);
+    const first = await spawnChild({ name: `pipe-${label}-1`, script: 'child-pipe.ts', logDir: ctx.logDir, cpus: ctx.layout?.edge, opts: { upstream: new URL(String(second.info.url)).host } });
+    closers.push(first);
+    targets.push({ name: 'pipes', url: String(first.info.url), headers: {}, probes: [simProbe, childProbe('edge', first), childProbe('agent', second)] });
+  }
+  if (!which.nginx) return { targets, closers, nginx: 'not run here' };
+  const binary = findNginx();
+  let nginx = binary ? `nginx (${binary}), 1 worker, proxy_buffering off, keepalive upstream` : 'skipped: nginx is not installed';
+  if (binary) {
+    try {
+      const proxy = await startNginx(binary, `${ctx.logDir}/nginx-${label}`, Number(new URL(simUrl).port), ctx.layout?.proxy);
+      closers.push(proxy);
+      const probe: CpuProbe = { name: 'nginx', read: async () => ({ cpuUs: proxy.probe().cpuUs }) };
+      targets.push({ name: 'nginx', url: proxy.url, headers: {}, probes: [simProbe, probe] });
+    } catch (err) {
+      nginx = `skipped: nginx failed to start: ${(err as Error).message}`;
+    }
+  }
+  if (nginx.startsWith('skipped')) ctx.notes.push(`${label}: ${nginx}`);
+  return { targets, closers, nginx };
+}
+
+/** The notes printed under a table that has reference rows. */
+export const REFERENCE_NOTE =
+  'pipes: two bare Node TCP relays where the edge and agent run (no parsing, no tunnel, no coalescing of writes): what two Node hops add on this machine. nginx: one plain reverse proxy.';
