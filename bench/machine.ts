@@ -1,6 +1,9 @@
 // The machine a run happened on and how busy it was: core count and model,
 // and how much other work competed with the benchmark (printed and stored).
+import { connect } from 'node:net';
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { median } from './stats';
+import { spawnChild } from './processes';
 import type { Results } from './targets';
 
 /**
@@ -39,4 +42,54 @@ export function otherWork(r: Results): { max: number; mean: number } {
 export function machine() {
   const c = cpus();
   return { cpus: c.length, cpuModel: c[0]?.model ?? 'unknown', memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform} ${release()}` };
+}
+
+export interface WakeCost {
+  /** Round trip to a Node echo server pinged back to back, µs (median). */
+  hotRttUs: number;
+  /** The same, pinged every 4 ms (the simulator's step): the server wakes from idle each time. */
+  coldRttUs: number;
+  /** The echo server's CPU per ping in each case, µs. */
+  hotCpuUs: number;
+  coldCpuUs: number;
+}
+
+/**
+ * What it costs a Node process to wake for one tiny request, on this machine:
+ * a TCP echo child (pinned to `cpus`, where the edge and agent run) pinged
+ * back to back and then every 4 ms. A process that sleeps between requests runs
+ * its code with cold caches; how much dearer that is varies widely between
+ * machines (a VM sharing its host: several times), and every hop of the bridge
+ * pays it, so the sequential figures are read against it.
+ */
+export async function wakeCost(logDir: string, cpus: string | undefined, pings = 200): Promise<WakeCost> {
+  const echo = await spawnChild({ name: 'echo', script: 'child-echo.ts', logDir, cpus });
+  try {
+    const socket = connect({ port: Number(echo.info.port), host: '127.0.0.1', noDelay: true });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const ping = () =>
+      new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        socket.once('data', () => resolve((performance.now() - t0) * 1000));
+        socket.write('x');
+      });
+    const series = async (gapMs: number) => {
+      for (let i = 0; i < 20; i++) await ping(); // warm
+      const before = await echo.probe();
+      const rtts: number[] = [];
+      for (let i = 0; i < pings; i++) {
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+        rtts.push(await ping());
+      }
+      const after = await echo.probe();
+      return { rtt: median(rtts), cpu: (after.userUs + after.systemUs - before.userUs - before.systemUs) / pings };
+    };
+    const hot = await series(0);
+    const cold = await series(4);
+    socket.destroy();
+    const r = (v: number) => Math.round(v);
+    return { hotRttUs: r(hot.rtt), coldRttUs: r(cold.rtt), hotCpuUs: r(hot.cpu), coldCpuUs: r(cold.cpu) };
+  } finally {
+    await echo.close();
+  }
 }

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { canPin, describeLayout, layout as coreLayout } from './affinity';
-import { busyWarning, machine, machineLoad, otherWork } from './machine';
+import { busyWarning, machine, machineLoad, otherWork, wakeCost } from './machine';
 import { summarizeProfiles } from './profile-summary';
 import { spawnChild, type BenchChild } from './processes';
 import { attachAgent, childProbe, closeAll, startNodeEdgeChild, startSimChild, type NodeEdge, type Target } from './stack';
@@ -97,6 +97,8 @@ async function main(): Promise<number> {
   process.stdout.write(`  The load generator, simulator, edge and agent are separate processes. ${describeLayout(pinned)}.\n`);
   process.stdout.write(`load before: 1-min load average ${loadBefore.loadavg1m}, a spinning process got ${Math.round(loadBefore.cpuAvailable * 100)}% of a core${busyWarning(loadBefore, m.cpus)}\n`);
   process.stdout.write(`logs${values.profile ? ' and CPU profiles' : ''}: ${logDir}\n`);
+  const wake = await wakeCost(logDir, pinned?.edge);
+  process.stdout.write(`wake-up: a bare Node echo on the edge's core answers in ${wake.hotRttUs} µs pinged back to back, ${wake.coldRttUs} µs pinged every 4 ms (its CPU per ping ${wake.hotCpuUs} → ${wake.coldCpuUs} µs): what each hop pays to wake for a request here\n`);
 
   const notes: string[] = [];
   const children: ({ close(): Promise<void> } | undefined)[] = [];
@@ -194,7 +196,7 @@ async function main(): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   const json = {
     schema: 1, date, finishedAt: new Date().toISOString(), seconds: +seconds.toFixed(1), quick, hosts, workloads: only,
-    machine: { ...m, loadBefore, loadAfter, otherCores: otherWork(results), pinning: pinned ?? null }, durations, results, targets, notes, profiles: profiles?.top,
+    machine: { ...m, loadBefore, loadAfter, wake, otherCores: otherWork(results), pinning: pinned ?? null }, durations, results, targets, notes, profiles: profiles?.top,
   };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
