@@ -96,10 +96,11 @@ export class Hub {
   /** Relays one request to an agent serving req.model; resolves to the client Response. Rejects with HttpError. */
   relay(req: RelayRequest): Promise<Response> {
     const relay = new Relay(req, this.#hooks);
+    const response = relay.response();
     if (this.#closed) relay.fail(edgeClosing());
     else if (req.signal?.aborted) relay.fail(clientClosed());
     else this.#placeSafely(relay);
-    return relay.response;
+    return response;
   }
 
   /** Models of connected, ready agents (GET /v1/models). */

@@ -18,14 +18,15 @@ const NO_BODY = new Uint8Array(0);
 
 export class Relay {
   readonly req: RelayRequest;
-  readonly response: Promise<Response>;
   /** Streams opened for this request so far. */
   attempts = 0;
   /** The attempt in progress, if any (none while queued). */
   stream: RelayStream | undefined;
   #hooks: RelayHooks;
-  #resolve!: (res: Response) => void;
-  #reject!: (err: HttpError) => void;
+  // Dropped once used: a resolving function keeps its promise, and a fulfilled promise its
+  // Response (Headers and all), for as long as the stream is held.
+  #resolve: ((res: Response) => void) | undefined;
+  #reject: ((err: HttpError) => void) | undefined;
   #settled = false;
   #done = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -34,10 +35,6 @@ export class Relay {
   constructor(req: RelayRequest, hooks: RelayHooks) {
     this.req = req;
     this.#hooks = hooks;
-    this.response = new Promise<Response>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
     if (req.signal && !req.signal.aborted) {
       // bind, not an arrow function. Measured: with `() => hooks.abort(this)` here, V8's
       // young-generation GC kept every request's objects alive until a full GC (~3.5 KB
@@ -46,6 +43,17 @@ export class Relay {
       this.#onAbort = hooks.abort.bind(hooks, this);
       req.signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+  }
+
+  /**
+   * What relay() returns: resolves with the client Response or rejects with an
+   * HttpError. Call once; the Relay does not keep it.
+   */
+  response(): Promise<Response> {
+    return new Promise<Response>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
   }
 
   /** relay() has resolved or rejected. */
@@ -62,14 +70,18 @@ export class Relay {
   respond(res: Response): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#resolve(res);
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = undefined;
+    resolve?.(res);
   }
 
   /** The request fails before a response: relay() rejects and the request is over. */
   fail(err: HttpError): void {
     if (!this.#settled) {
       this.#settled = true;
-      this.#reject(err);
+      const reject = this.#reject;
+      this.#resolve = this.#reject = undefined;
+      reject?.(err);
     }
     this.finish();
   }
