@@ -157,6 +157,8 @@ export class Relay implements StreamHandler {
     const { head } = stream;
     const plan = planUsage(head, Buffer.concat(stream.body));
     stream.body = [];
+    // The callbacks below live as long as the stream: they keep `strip`, not the plan and its body.
+    const { strip } = plan;
     const { sink, upstream } = this.#opts;
     const headers = upstreamRequestHeaders(head.headers);
     // vLLM names its request after X-Request-Id (--enable-request-id-headers): one id in both logs.
@@ -169,7 +171,7 @@ export class Relay implements StreamHandler {
         stream.pump = new ResponsePump({
           stream: stream.id,
           source,
-          tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, plan.strip),
+          tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, strip),
           window: stream.send,
           sink,
           onDone: ({ error }) => {

@@ -15,6 +15,27 @@ export interface UpstreamRequest {
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
+/**
+ * Request bodies larger than this go to undici as a one-shot iterable rather
+ * than a Buffer: undici keeps a Buffer body referenced until the response
+ * ends, so every stream would hold its prompt for its whole generation (the
+ * edge drops its copy once uploaded). Smaller ones stay Buffers: one write for
+ * head and body, and nothing worth freeing.
+ */
+export const RETAINED_BODY_MAX = 16 * 1024;
+
+/** `body` once, then nothing: the iterable holds no reference after undici has taken it. */
+export function releasingBody(body: Uint8Array): Iterable<Uint8Array> {
+  let held: Uint8Array | undefined = body;
+  return {
+    *[Symbol.iterator]() {
+      const chunk = held;
+      held = undefined;
+      if (chunk) yield chunk;
+    },
+  };
+}
+
 /** Flow control over a response body being delivered (undici's dispatch controller). */
 export interface BodySource {
   pause(): void;
@@ -116,7 +137,13 @@ export class Upstream {
 
   /** The request as undici's options: the base URL's path prefix before the client's path. */
   #options(req: Omit<UpstreamRequest, 'signal'>): Dispatcher.DispatchOptions {
-    return { method: req.method as Dispatcher.HttpMethod, path: this.#prefix + req.path, headers: req.headers, body: req.body };
+    const path = this.#prefix + req.path;
+    const method = req.method as Dispatcher.HttpMethod;
+    if (!req.body || req.body.byteLength <= RETAINED_BODY_MAX) return { method, path, headers: req.headers, body: req.body };
+    // An iterable has no length of its own: without content-length undici would send it chunked.
+    const headers = { ...req.headers, 'content-length': String(req.body.byteLength) };
+    // undici's docs list Iterable among dispatch() bodies (client-h1 writeIterable); its types do not.
+    return { method, path, headers, body: releasingBody(req.body) as unknown as Dispatcher.DispatchOptions['body'] };
   }
 
   /** Model ids from `GET /v1/models` (`data[].id`, the OpenAI list shape vLLM serves). */
