@@ -101,7 +101,8 @@ function asBuffer(chunk: Uint8Array): Buffer {
 export class SseUsageTap implements UsageTap {
   usage: Usage | undefined;
   #strip: boolean;
-  #decoder = new TextDecoder();
+  /** Made when a chunk must be read as text (usually only the last, with the usage event), so a held stream carries none. */
+  #decoder: TextDecoder | undefined;
   #partial = '';
   /** The decoder holds no bytes of a split character (the last chunk it took ended in ASCII). */
   #decoderClean = true;
@@ -118,6 +119,7 @@ export class SseUsageTap implements UsageTap {
     if (this.#partial === '' && this.#decoderClean && endsAtEventEnd(chunk) && asBuffer(chunk).indexOf(USAGE_KEY) < 0) {
       return chunk;
     }
+    this.#decoder ??= new TextDecoder();
     const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
     this.#decoderClean = chunk.byteLength === 0 ? this.#decoderClean : chunk[chunk.byteLength - 1] < 0x80;
     let end = completeEventsEnd(text);
@@ -138,7 +140,7 @@ export class SseUsageTap implements UsageTap {
   }
 
   finish(): Uint8Array | undefined {
-    const rest = this.#partial + this.#decoder.decode();
+    const rest = this.#partial + (this.#decoder?.decode() ?? '');
     this.#partial = '';
     const kept = USAGE_OBJECT.test(rest) ? this.#events(rest) : rest;
     return this.#strip && kept ? encoder.encode(kept) : undefined;
