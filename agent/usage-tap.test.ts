@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createUsageTap, JsonUsageTap, planUsage, SseUsageTap, type UsageTap } from './usage-tap';
+import { createUsageTap, JsonUsageTap, planUsage, splitEvents, SseUsageTap, type UsageTap } from './usage-tap';
 
 // Recorded shape of vLLM 0.x /v1/chat/completions streaming with include_usage.
 const event = (json: object) => `data: ${JSON.stringify(json)}\n\n`;
@@ -152,5 +152,27 @@ describe('createUsageTap', () => {
     const tap = createUsageTap('text/plain', false);
     expect(run(tap, 'vllm:num_requests_running 3\n', 4)).toBe('vllm:num_requests_running 3\n');
     expect(tap.usage).toBeUndefined();
+  });
+});
+
+describe('splitEvents', () => {
+  it('cuts after each blank line, LF or CRLF, keeping every byte', () => {
+    const cases = [
+      'data: a\n\ndata: b\n\n',
+      'data: a\r\n\r\ndata: b\n\ndata: part',
+      'data: a\n\n\n\ndata: b\n\n',
+      '',
+      'no end',
+      '\n\n\r\n',
+      'data: {"usage":{"prompt_tokens":1}}\n\ndata: [DONE]\n\n',
+    ];
+    for (const text of cases) {
+      const events = splitEvents(text);
+      expect(events.join('')).toBe(text);
+      // Every piece but a trailing partial one ends at a blank line; none is empty.
+      for (const e of events.slice(0, -1)) expect(e).toMatch(/\n\r?\n$/);
+      expect(events.every((e) => e.length > 0)).toBe(true);
+    }
+    expect(splitEvents('data: a\r\n\r\ndata: b\n\ndata: part')).toEqual(['data: a\r\n\r\n', 'data: b\n\n', 'data: part']);
   });
 });

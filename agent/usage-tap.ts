@@ -93,6 +93,26 @@ function endsAtEventEnd(chunk: Uint8Array): boolean {
   return n >= 2 && chunk[n - 1] === LF && (chunk[n - 2] === LF || (n >= 4 && chunk[n - 2] === CR && chunk[n - 3] === LF));
 }
 
+/**
+ * `text` cut after each blank line ("\n\n" or "\n\r\n"): its events, each with
+ * its terminator, and any partial one last. Joined, they are `text` again.
+ * (A scan: the look-behind regex split it replaces was ~1 % of the agent's CPU per request.)
+ */
+export function splitEvents(text: string): string[] {
+  const events: string[] = [];
+  let from = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    const end = next === LF ? i + 2 : next === CR && text.charCodeAt(i + 2) === LF ? i + 3 : -1;
+    if (end < 0) continue;
+    events.push(text.slice(from, end));
+    from = end;
+    i = end - 1;
+  }
+  if (from < text.length) events.push(text.slice(from));
+  return events;
+}
+
 /** undici hands over Buffers already; only another Uint8Array needs a Buffer view (an object per chunk). */
 function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -149,7 +169,7 @@ export class SseUsageTap implements UsageTap {
   /** Reads usage from the events in `text`; returns the text minus a usage-only event when stripping. */
   #events(text: string): string {
     let kept = '';
-    for (const event of text.split(/(?<=\n\r?\n)/)) {
+    for (const event of splitEvents(text)) {
       if (!USAGE_OBJECT.test(event)) {
         kept += event;
         continue;

@@ -109,6 +109,17 @@ describe('TenantStore on better-sqlite3 :memory:', () => {
     expect(() => store.usage('nope')).toThrow(expect.objectContaining({ status: 404 }));
   });
 
+  it('counts each request on its own UTC day, at the stroke of midnight and when the clock is set back', async () => {
+    const { keyId } = await store.createTenant('acme');
+    now = Date.UTC(2025, 0, 15, 23, 59, 59, 999);
+    store.recordUsage(keyId, { prompt_tokens: 1, completion_tokens: 0 });
+    now += 1;
+    store.recordUsage(keyId, { prompt_tokens: 2, completion_tokens: 0 });
+    now -= 2;
+    store.recordUsage(keyId, { prompt_tokens: 4, completion_tokens: 0 });
+    expect(store.usage('acme').map((u) => [u.day, u.promptTokens])).toEqual([['2025-01-15', 5], ['2025-01-16', 2]]);
+  });
+
   describe('with usage batched (usageFlushMs)', () => {
     const rows = () => sql.all('SELECT key_id, day, requests, prompt_tokens, completion_tokens FROM usage ORDER BY day');
 

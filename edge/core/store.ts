@@ -88,6 +88,7 @@ const UPSERT_USAGE = `INSERT INTO usage (key_id, day, requests, prompt_tokens, c
 
 /** Live keys remembered per store; beyond this the oldest is dropped (and read again when used). */
 const LIVE_KEYS_MAX = 10_000;
+const DAY_MS = 86_400_000;
 
 export class TenantStore {
   readonly #sql: Sql;
@@ -104,6 +105,9 @@ export class TenantStore {
    * tenant's Durable Object on Workers.
    */
   #liveKeys = new Map<string, ApiKeyRecord>();
+  /** Start (ms, UTC) and name of the day recordUsage last counted on. */
+  #dayStart = Number.NEGATIVE_INFINITY;
+  #dayName = '';
 
   constructor(sql: Sql, opts: TenantStoreOptions = {}) {
     this.#sql = sql;
@@ -197,7 +201,7 @@ export class TenantStore {
 
   /** Counts one finished request and its tokens for the key, on today's (UTC) row. */
   recordUsage(keyId: string, usage: TokenCounts): void {
-    const day = new Date(this.#now()).toISOString().slice(0, 10);
+    const day = this.#day(this.#now());
     if (this.#flushMs <= 0) {
       this.#sql.run(UPSERT_USAGE, keyId, day, 1, usage.prompt_tokens, usage.completion_tokens);
       return;
@@ -212,6 +216,15 @@ export class TenantStore {
     pending.prompt += usage.prompt_tokens;
     pending.completion += usage.completion_tokens;
     this.#scheduleFlush();
+  }
+
+  /** The UTC date of `ms` as YYYY-MM-DD, formatted once per day rather than per request. */
+  #day(ms: number): string {
+    if (ms < this.#dayStart || ms >= this.#dayStart + DAY_MS) {
+      this.#dayStart = ms - (ms % DAY_MS);
+      this.#dayName = new Date(this.#dayStart).toISOString().slice(0, 10);
+    }
+    return this.#dayName;
   }
 
   /** Writes the usage counted in memory, in one transaction. */
