@@ -19,6 +19,15 @@ describe('Relay', () => {
     expect(relay.settled && relay.done).toBe(true);
   });
 
+  it('hands out its promise once, before it settles', () => {
+    const relay = new Relay(request(), hooks);
+    void relay.response();
+    expect(() => relay.response()).toThrow(/once/);
+    const settled = new Relay(request(), hooks);
+    settled.fail(new HttpError(503, 'no_agent', 'none'));
+    expect(() => settled.response()).toThrow(/once/);
+  });
+
   it('rejects with the HttpError when it fails before a response', async () => {
     const relay = new Relay(request(), hooks);
     const promise = relay.response();

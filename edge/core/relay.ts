@@ -47,9 +47,10 @@ export class Relay {
 
   /**
    * What relay() returns: resolves with the client Response or rejects with an
-   * HttpError. Call once; the Relay does not keep it.
+   * HttpError. Call once, before anything can settle it; the Relay does not keep it.
    */
   response(): Promise<Response> {
+    if (this.#resolve || this.#settled) throw new Error('Relay.response() must be called once, before the relay settles');
     return new Promise<Response>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
