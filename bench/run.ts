@@ -97,7 +97,7 @@ async function main(): Promise<number> {
   process.stdout.write(`  The load generator, simulator, edge and agent are separate processes. ${describeLayout(pinned)}.\n`);
   process.stdout.write(`load before: 1-min load average ${loadBefore.loadavg1m}, a spinning process got ${Math.round(loadBefore.cpuAvailable * 100)}% of a core${busyWarning(loadBefore, m.cpus)}\n`);
   process.stdout.write(`logs${values.profile ? ' and CPU profiles' : ''}: ${logDir}\n`);
-  const wake = await wakeCost(logDir, pinned?.edge);
+  const wake = await wakeCost(logDir, pinned?.edge, quick ? 100 : 200);
   process.stdout.write(`wake-up: a bare Node echo on the edge's core answers in ${wake.hotRttUs} µs pinged back to back, ${wake.coldRttUs} µs pinged every 4 ms (its CPU per ping ${wake.hotCpuUs} → ${wake.coldCpuUs} µs): what each hop pays to wake for a request here\n`);
 
   const notes: string[] = [];
