@@ -14,4 +14,11 @@ describe('child probes', () => {
     for (let i = 0; i < 50 && probe().gcMs === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(probe().gcMs).toBeGreaterThan(before);
   });
+
+  it('read how much of V8\'s young generation is resident', () => {
+    const young = probe().youngResident;
+    expect(Number.isInteger(young)).toBe(true);
+    expect(young).toBeGreaterThan(0);
+    expect(young).toBeLessThan(probe().rss);
+  });
 });

@@ -2,7 +2,7 @@
 // BENCH_CHILD_OPTS, then answers the parent over the IPC channel — CPU and
 // memory probes from the process's own accounting, and component commands.
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 export interface ProcessProbe {
   /** process.cpuUsage(), µs. */
@@ -20,6 +20,11 @@ export interface ProcessProbe {
   elu: number;
   /** Garbage-collection pauses since start, ms (perf_hooks 'gc' entries; 0 before the observer runs). */
   gcMs: number;
+  /**
+   * Resident bytes of V8's young generation (new space). Empty after a full GC,
+   * yet its pages count in RSS as allocation touches them: capacity, not state.
+   */
+  youngResident: number;
 }
 
 let gcMs = 0;
@@ -52,6 +57,7 @@ export function probe(): ProcessProbe {
     userUs: cpu.user, systemUs: cpu.system,
     rss: mem.rss, heapTotal: mem.heapTotal, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers,
     at: performance.now(), elu: performance.eventLoopUtilization().utilization, gcMs,
+    youngResident: getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0,
   };
 }
 

@@ -36,7 +36,7 @@ describe('evaluateTargets', () => {
   });
 
   it('sums edge and agent memory per stream against 20 KB', () => {
-    const row = (process: string, perStream: number) => ({ process, perStream, rssPerStream: 0, marginalRssPerStream: 0, heapPerStream: 0 });
+    const row = (process: string, perStream: number) => ({ process, perStream, rssPerStream: 0, marginalRssPerStream: 0, youngPerStream: 0, heapPerStream: 0 });
     const memory = { streams: 10, warmed: true, opened: 10, leftRunningAfterRelease: 0, errors: [], rows: [row('edge', 12_000), row('agent', 7_000), row('nginx', 50_000)] };
     const t = evaluateTargets({ memory } as unknown as Results, []).find((x) => x.id === 'memory-per-stream')!;
     expect(t).toMatchObject({ status: 'met', value: 19_000 });

@@ -102,7 +102,7 @@ export function evaluateTargets(r: Results, hosts: string[]): TargetOutcome[] {
   const perStream = mem.length === 2 ? mem.reduce((a, x) => a + x.perStream, 0) : undefined;
   out.push(outcome('memory-per-stream', 'edge + agent resident memory per in-flight stream', '≤ 20 KB',
     perStream, (v) => v <= 20 * 1000, (v) => `${(v / 1000).toFixed(1)} KB`,
-    mem.length ? mem.map((x) => `${x.process} ${(x.perStream / 1000).toFixed(1)} KB charged (${(x.rssPerStream / 1000).toFixed(1)} KB RSS over idle, ${(x.marginalRssPerStream / 1000).toFixed(1)} KB marginal, ${(x.heapPerStream / 1000).toFixed(1)} KB heap+ext)`).join('; ') : undefined));
+    mem.length ? mem.map((x) => `${x.process} ${(x.perStream / 1000).toFixed(1)} KB charged (${(x.rssPerStream / 1000).toFixed(1)} KB RSS over idle, ${(x.marginalRssPerStream / 1000).toFixed(1)} KB marginal of which ${(x.youngPerStream / 1000).toFixed(1)} KB young generation, ${(x.heapPerStream / 1000).toFixed(1)} KB heap+ext)`).join('; ') : undefined));
   return out;
 }
 

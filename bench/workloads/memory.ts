@@ -20,15 +20,22 @@ export interface MemoryRow {
   rssPerStream: number;
   /** (held − half) / (streams / 2): what one more stream costs, one-off growth excluded. */
   marginalRssPerStream: number;
+  /** The young generation's resident bytes, (held − half) / (streams / 2): pages touched, not state. */
+  youngPerStream: number;
+  /** marginalRssPerStream − youngPerStream. */
+  marginalLessYoung: number;
   /** V8 heap + external (Buffers) per stream, (held − idle) / streams: steadier than RSS. */
   heapPerStream: number;
   /**
-   * The figure charged to the target: the larger of the marginal RSS and the
-   * heap figure. RSS over idle also counts one-off growth (V8 commits its
-   * young generation's pages on the first burst of allocation: +24 MiB at the
-   * first 250 streams, then ~32 KiB per stream, in a measured edge), and RSS
-   * can fall meanwhile for unrelated reasons; live heap + Buffers is a floor
-   * of what the streams hold.
+   * The figure charged to the target: the larger of the marginal RSS less the
+   * young generation's pages, and the heap figure. RSS over idle also counts
+   * one-off growth (V8 commits its young generation's pages on the first burst
+   * of allocation: +24 MiB at the first 250 streams in a measured edge); the
+   * young generation is empty after the full GC before each probe, yet how
+   * many of its pages are resident moves with how much was allocated since
+   * (14 of an edge's 25 KiB marginal per stream in one run, 2 of the agent's
+   * 10), so its pages are not charged; RSS can also fall meanwhile for
+   * unrelated reasons, and live heap + Buffers is a floor of what the streams hold.
    */
   perStream: number;
   /** The heap figure was the larger (RSS moved for unrelated reasons). */
@@ -48,11 +55,20 @@ export interface MemoryResult {
 
 const heapOf = (p: ProcessProbe): number => p.heapUsed + p.external;
 
+interface MemoryReading {
+  rss: number;
+  /** V8 live heap + external. */
+  heap: number;
+  /** Resident bytes of V8's young generation (0 where there is none). */
+  young: number;
+}
+
 /**
  * V8 grows and shrinks its young generation (up to 3 × 16 MiB on 64-bit) with
  * the allocation rate, which moves RSS by tens of MiB whatever the streams
- * hold. Fixed at its largest size, it is in the idle figure too, and the RSS
- * delta is what the streams keep.
+ * hold. Fixed at its largest size it no longer resizes, though how much of it
+ * is resident still follows the allocation since the last GC: each probe
+ * reads that too (`young`), and the charged figure leaves it out.
  */
 const FIXED_YOUNG_GENERATION = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
@@ -68,7 +84,7 @@ async function settle(ms: number): Promise<void> {
  * prevent it). So: not before the child is `minAgeMs` old, and stable over two
  * 1 s steps, waiting at most `maxWaitS` seconds for that.
  */
-async function settledProbe(c: BenchChild, minAgeMs: number, maxWaitS: number): Promise<{ rss: number; heap: number }> {
+async function settledProbe(c: BenchChild, minAgeMs: number, maxWaitS: number): Promise<MemoryReading> {
   const age = performance.now() - c.readyAt;
   if (age < minAgeMs) await settle(minAgeMs - age);
   const probes = [await c.gcProbe()];
@@ -79,7 +95,7 @@ async function settledProbe(c: BenchChild, minAgeMs: number, maxWaitS: number): 
     probes.push(await c.gcProbe());
   }
   const p = probes[probes.length - 1];
-  return { rss: p.rss, heap: heapOf(p) };
+  return { rss: p.rss, heap: heapOf(p), young: p.youngResident };
 }
 
 export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
@@ -90,7 +106,7 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
     const sim = await startSimChild(ctx.logDir, 'sim-memory', { stepBaseMs: 1000, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 2048 }, ctx.layout?.sim);
     started.push(sim);
     const simUrl = String(sim.info.url);
-    const measuredTargets: { t: Target; procs: { name: string; probe: () => Promise<{ rss: number; heap: number }> }[] }[] = [];
+    const measuredTargets: { t: Target; procs: { name: string; probe: () => Promise<MemoryReading> }[] }[] = [];
     if (ctx.hosts.includes('node')) {
       // A fresh edge: one that relayed other workloads has a heap that shrinks under GC and hides the streams' cost.
       const edge = await startNodeEdgeChild(ctx.logDir, false, 'edge-memory', ctx.layout?.edge, FIXED_YOUNG_GENERATION);
@@ -111,7 +127,7 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
       try {
         const nginx: NginxProxy = await startNginx(nginxBin, `${ctx.logDir}/nginx-memory`, Number(sim.info.port), ctx.layout?.proxy);
         started.push(nginx);
-        measuredTargets.push({ t: { name: 'nginx', url: nginx.url, headers: {} }, procs: [{ name: 'nginx', probe: async () => ({ rss: nginx.probe().rss, heap: Number.NaN }) }] });
+        measuredTargets.push({ t: { name: 'nginx', url: nginx.url, headers: {} }, procs: [{ name: 'nginx', probe: async () => ({ rss: nginx.probe().rss, heap: Number.NaN, young: 0 }) }] });
       } catch (err) {
         ctx.notes.push(`memory: nginx reference skipped: ${(err as Error).message}`);
       }
@@ -149,10 +165,13 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
         const rssPerStream = (busy[i].rss - idle[i].rss) / Math.max(1, count);
         const heapPerStream = (busy[i].heap - idle[i].heap) / Math.max(1, count);
         const marginalRssPerStream = (busy[i].rss - mid[i].rss) / Math.max(1, count - countHalf);
-        const heapCharged = Number.isFinite(heapPerStream) && heapPerStream > marginalRssPerStream;
+        const youngPerStream = (busy[i].young - mid[i].young) / Math.max(1, count - countHalf);
+        const marginalLessYoung = marginalRssPerStream - youngPerStream;
+        const heapCharged = Number.isFinite(heapPerStream) && heapPerStream > marginalLessYoung;
         rows.push({
           process: p.name, streams: count, idleRss: idle[i].rss, halfRss: mid[i].rss, heldRss: busy[i].rss,
-          rssPerStream, marginalRssPerStream, heapPerStream, heapCharged, perStream: heapCharged ? heapPerStream : marginalRssPerStream,
+          rssPerStream, marginalRssPerStream, youngPerStream, marginalLessYoung, heapPerStream, heapCharged,
+          perStream: heapCharged ? heapPerStream : marginalLessYoung,
         });
       });
       await ctx.load.call('release');
@@ -173,17 +192,19 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
 export function printMemory(res: MemoryResult): string {
   const cols = [
     { header: 'process', align: 'left' as const }, { header: 'streams' }, { header: 'RSS idle' }, { header: 'RSS half' }, { header: 'RSS held' },
-    { header: 'RSS/stream' }, { header: 'marginal' }, { header: 'heap+ext/stream' }, { header: 'charged' }, { header: '', align: 'left' as const },
+    { header: 'RSS/stream' }, { header: 'marginal' }, { header: 'young' }, { header: 'marginal − young' }, { header: 'heap+ext/stream' }, { header: 'charged' },
+    { header: '', align: 'left' as const },
   ];
   const rows = res.rows.map((r) => [
-    r.process, r.streams, bytes(r.idleRss), bytes(r.halfRss), bytes(r.heldRss), bytes(r.rssPerStream), bytes(r.marginalRssPerStream), bytes(r.heapPerStream),
-    bytes(r.perStream), r.heapCharged ? '(heap)' : '(marginal)',
+    r.process, r.streams, bytes(r.idleRss), bytes(r.halfRss), bytes(r.heldRss), bytes(r.rssPerStream), bytes(r.marginalRssPerStream),
+    bytes(r.youngPerStream), bytes(r.marginalLessYoung), bytes(r.heapPerStream), bytes(r.perStream), r.heapCharged ? '(heap)' : '(marginal − young)',
   ]);
   return [
     heading(`3b. Memory per in-flight stream: ${res.streams} streams held open, readers paused (after GC)`),
     formatTable(cols, rows),
-    '  RSS/stream: (held − idle) / streams, one-off growth included. marginal: (held − half) / (streams / 2). heap+ext: V8 live heap',
-    '  and Buffers, (held − idle) / streams, after a full GC. charged: the larger of marginal and heap+ext (see bench/README.md).',
+    '  RSS/stream: (held − idle) / streams, one-off growth included. marginal: (held − half) / (streams / 2). young: the same for',
+    '  the resident pages of V8\'s young generation, empty after the full GC before each probe. heap+ext: V8 live heap and Buffers,',
+    '  (held − idle) / streams. charged: the larger of marginal − young and heap+ext (see bench/README.md).',
     `  Edge and agent run with a fixed young generation (--min/max-semi-space-size=16)${res.warmed ? ', after one warm-up cycle of as many streams' : '; no warm-up (quick): RSS/stream includes one-off growth'}.`,
     `  Simulator sequences still running within 5 s of the clients aborting: ${res.leftRunningAfterRelease} (0: every cancel reached the upstream).`,
     ...res.errors.map((e) => `  ERROR ${e}`),
