@@ -4,7 +4,7 @@
 //   and the agent run: the least two Node processes in the path can add here;
 // - nginx: a plain streaming reverse proxy, what a user with an open port would
 //   run instead (skipped with a note when nginx is absent).
-import { findNginx, startNginx } from './nginx';
+import { findNginx, startNginx, type NginxProxy } from './nginx';
 import { spawnChild } from './processes';
 import { childProbe, type CpuProbe, type Target } from './stack';
 import type { BenchContext } from './workloads/context';
@@ -14,14 +14,17 @@ export interface References {
   closers: { close(): Promise<void> }[];
   /** What nginx was, or why it was skipped. */
   nginx: string;
+  /** The running nginx, for workloads that probe more than its CPU (memory). */
+  proxy?: NginxProxy;
 }
 
 /**
- * Starts the references `which` names in front of `simUrl`. `simProbe` joins each target's
- * probes; the pipes report as `edge` and `agent` (first and second relay), so
+ * Starts the references `which` names in front of `simUrl`. `simProbe`, if any, joins each
+ * target's probes; the pipes report as `edge` and `agent` (first and second relay), so
  * tables put their CPU in the same columns as the bridge's.
  */
-export async function startReferences(ctx: BenchContext, simUrl: string, simProbe: CpuProbe, label: string, which = { pipes: true, nginx: true }): Promise<References> {
+export async function startReferences(ctx: BenchContext, simUrl: string, simProbe: CpuProbe | undefined, label: string, which = { pipes: true, nginx: true }): Promise<References> {
+  const sim = simProbe ? [simProbe] : [];
   const closers: { close(): Promise<void> }[] = [];
   const targets: Target[] = [];
   if (which.pipes) {
@@ -29,23 +32,25 @@ export async function startReferences(ctx: BenchContext, simUrl: string, simProb
     closers.push(second);
     const first = await spawnChild({ name: `pipe-${label}-1`, script: 'child-pipe.ts', logDir: ctx.logDir, cpus: ctx.layout?.edge, opts: { upstream: new URL(String(second.info.url)).host } });
     closers.push(first);
-    targets.push({ name: 'pipes', url: String(first.info.url), headers: {}, probes: [simProbe, childProbe('edge', first), childProbe('agent', second)] });
+    targets.push({ name: 'pipes', url: String(first.info.url), headers: {}, probes: [...sim, childProbe('edge', first), childProbe('agent', second)] });
   }
   if (!which.nginx) return { targets, closers, nginx: 'not run here' };
   const binary = findNginx();
   let nginx = binary ? `nginx (${binary}), 1 worker, proxy_buffering off, keepalive upstream` : 'skipped: nginx is not installed';
+  let proxy: NginxProxy | undefined;
   if (binary) {
     try {
-      const proxy = await startNginx(binary, `${ctx.logDir}/nginx-${label}`, Number(new URL(simUrl).port), ctx.layout?.proxy);
+      proxy = await startNginx(binary, `${ctx.logDir}/nginx-${label}`, Number(new URL(simUrl).port), ctx.layout?.proxy);
       closers.push(proxy);
-      const probe: CpuProbe = { name: 'nginx', read: async () => ({ cpuUs: proxy.probe().cpuUs }) };
-      targets.push({ name: 'nginx', url: proxy.url, headers: {}, probes: [simProbe, probe] });
+      const running = proxy;
+      const probe: CpuProbe = { name: 'nginx', read: async () => ({ cpuUs: running.probe().cpuUs }) };
+      targets.push({ name: 'nginx', url: proxy.url, headers: {}, probes: [...sim, probe] });
     } catch (err) {
       nginx = `skipped: nginx failed to start: ${(err as Error).message}`;
     }
   }
   if (nginx.startsWith('skipped')) ctx.notes.push(`${label}: ${nginx}`);
-  return { targets, closers, nginx };
+  return { targets, closers, nginx, proxy };
 }
 
 /** The notes printed under a table that has reference rows. */

@@ -2,9 +2,9 @@
 // N streams are held open with their readers paused against a simulator that
 // makes one token a second, then the resident set is compared with idle (both
 // after a full GC). Releasing them checks that cancels reach the simulator.
-import { findNginx, startNginx, type NginxProxy } from '../nginx';
 import type { ProcessProbe } from '../child-harness';
 import type { BenchChild } from '../processes';
+import { startReferences } from '../references';
 import { attachAgent, closeAll, startNodeEdgeChild, startSimChild, type Target } from '../stack';
 import { bytes, formatTable, heading } from '../table';
 import { chatBody, waitRoutable, type BenchContext } from './context';
@@ -122,15 +122,12 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
       measuredTargets.push({ t: { name: 'node', ...target }, procs: [viaChild('edge', edge.child), viaChild('agent', agent)] });
     }
     // Quick mode leaves out the nginx reference: it keeps the run within its minute.
-    const nginxBin = ctx.quick ? undefined : findNginx();
-    if (nginxBin) {
-      try {
-        const nginx: NginxProxy = await startNginx(nginxBin, `${ctx.logDir}/nginx-memory`, Number(sim.info.port), ctx.layout?.proxy);
-        started.push(nginx);
-        measuredTargets.push({ t: { name: 'nginx', url: nginx.url, headers: {} }, procs: [{ name: 'nginx', probe: async () => ({ rss: nginx.probe().rss, heap: Number.NaN, young: 0 }) }] });
-      } catch (err) {
-        ctx.notes.push(`memory: nginx reference skipped: ${(err as Error).message}`);
-      }
+    if (!ctx.quick) {
+      const refs = await startReferences(ctx, simUrl, undefined, 'memory', { pipes: false, nginx: true });
+      started.push(...refs.closers);
+      const { proxy } = refs;
+      const nginx = refs.targets.find((t) => t.name === 'nginx');
+      if (proxy && nginx) measuredTargets.push({ t: nginx, procs: [{ name: 'nginx', probe: async () => ({ rss: proxy.probe().rss, heap: Number.NaN, young: 0 }) }] });
     }
 
     const rows: MemoryRow[] = [];

@@ -16,6 +16,12 @@ export interface RelayHooks {
 
 const NO_BODY = new Uint8Array(0);
 
+/** relay()'s promise, from the outside. */
+interface Resolvers {
+  resolve(res: Response): void;
+  reject(err: HttpError): void;
+}
+
 export class Relay {
   readonly req: RelayRequest;
   /** Streams opened for this request so far. */
@@ -25,8 +31,7 @@ export class Relay {
   #hooks: RelayHooks;
   // Dropped once used: a resolving function keeps its promise, and a fulfilled promise its
   // Response (Headers and all), for as long as the stream is held.
-  #resolve: ((res: Response) => void) | undefined;
-  #reject: ((err: HttpError) => void) | undefined;
+  #resolvers: Resolvers | undefined;
   #settled = false;
   #done = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -50,10 +55,9 @@ export class Relay {
    * HttpError. Call once, before anything can settle it; the Relay does not keep it.
    */
   response(): Promise<Response> {
-    if (this.#resolve || this.#settled) throw new Error('Relay.response() must be called once, before the relay settles');
+    if (this.#resolvers || this.#settled) throw new Error('Relay.response() must be called once, before the relay settles');
     return new Promise<Response>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+      this.#resolvers = { resolve, reject };
     });
   }
 
@@ -69,22 +73,22 @@ export class Relay {
 
   /** The agent answered: relay() resolves; the stream calls finish() when the body is over. */
   respond(res: Response): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    const resolve = this.#resolve;
-    this.#resolve = this.#reject = undefined;
-    resolve?.(res);
+    this.#settle()?.resolve(res);
   }
 
   /** The request fails before a response: relay() rejects and the request is over. */
   fail(err: HttpError): void {
-    if (!this.#settled) {
-      this.#settled = true;
-      const reject = this.#reject;
-      this.#resolve = this.#reject = undefined;
-      reject?.(err);
-    }
+    this.#settle()?.reject(err);
     this.finish();
+  }
+
+  /** Marks relay() settled and hands over its resolvers, the first time only. */
+  #settle(): Resolvers | undefined {
+    if (this.#settled) return undefined;
+    this.#settled = true;
+    const resolvers = this.#resolvers;
+    this.#resolvers = undefined;
+    return resolvers;
   }
 
   /** The attempt's agent vanished before answering. */
