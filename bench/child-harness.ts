@@ -1,6 +1,7 @@
 // The child side of a benchmark process: starts one component from options in
 // BENCH_CHILD_OPTS, then answers the parent over the IPC channel — CPU and
 // memory probes from the process's own accounting, and component commands.
+import { createServer, type Socket } from 'node:net';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
@@ -63,6 +64,34 @@ export function probe(): ProcessProbe {
 
 function send(message: unknown): void {
   process.send?.(message);
+}
+
+/**
+ * A TCP server on a free loopback port for the bare children (echo, pipe).
+ * `track` takes a socket into its care: no Nagle delay, destroyed on error,
+ * and destroyed by close() if still open.
+ */
+export async function tcpServer(
+  onConnection: (socket: Socket, track: (s: Socket) => void) => void,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const open = new Set<Socket>();
+  const track = (s: Socket) => {
+    open.add(s);
+    s.setNoDelay(true);
+    s.on('error', () => s.destroy());
+    s.on('close', () => open.delete(s));
+  };
+  const server = createServer((s) => onConnection(s, track));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 export async function serveChild(start: (opts: Record<string, unknown>) => Promise<Component>): Promise<void> {
