@@ -84,10 +84,23 @@ describe('agent', () => {
     expect(logs.some((l) => l.includes('ERR_FRAME_TYPE'))).toBe(true);
   });
 
-  it('closes with 1002 on a control frame with bad JSON', async () => {
+  it('fails only that stream, with a 400 error frame, on a request frame it cannot read, and keeps the link', async () => {
+    const { edge } = await setup();
+    const conn = await edge.connection();
+    conn.send({ type: FrameType.request, stream: 1, payload: Buffer.from('{not json') });
+    conn.send(controlFrame('request', 2, { method: 'POST', path: `/v1/chat/completions?q=${'x'.repeat(2100)}`, headers: {}, requestId: 'r2' }));
+    conn.send(controlFrame('end', 2, {}));
+    await until(() => conn.frames.filter((f) => f.type === FrameType.error).length >= 2);
+    const errors = conn.frames.filter((f) => f.type === FrameType.error);
+    expect(errors.map((f) => f.stream)).toEqual([1, 2]);
+    expect(errors.map((f) => JSON.parse(Buffer.from(f.payload).toString()).status)).toEqual([400, 400]);
+    expect(conn.ws.readyState).toBe(conn.ws.OPEN);
+  });
+
+  it('still closes with 1002 on a frame for a stream that was never opened', async () => {
     const { edge } = await setup();
     const first = await edge.connection();
-    first.send({ type: FrameType.request, stream: 1, payload: Buffer.from('{not json') });
+    first.send(controlFrame('end', 9, {}));
     expect((await first.closed).code).toBe(1002);
     await edge.connection(2);
   });

@@ -72,6 +72,7 @@ class Agent implements RunningAgent {
   #advertised: string[] = [];
   #probeTimer?: NodeJS.Timeout;
   #probeFailing = false;
+  #unreachableSent = false;
   #closed = false;
 
   constructor(opts: AgentOptions) {
@@ -139,10 +140,26 @@ class Agent implements RunningAgent {
 
   #open(sink: FrameSink, welcome: Welcome): Relay {
     this.#relay?.closed();
-    this.#relay = new Relay({ sink, upstream: this.#upstream, initialWindow: welcome.initialWindow, log: this.#log });
+    this.#relay = new Relay({ sink, upstream: this.#upstream, initialWindow: welcome.initialWindow, log: this.#log, unreachable: () => this.#unreachable() });
     const serving = this.#advertised.length > 0 ? `serving ${this.#advertised.join(', ')}` : 'serving no model yet';
     this.#log(`connected to ${this.#opts.edge} as ${this.#opts.agentId}, ${serving} (capacity ${this.#opts.maxInflight})`);
     return this.#relay;
+  }
+
+  /**
+   * A request found the upstream refusing connections: advertise ready:false now.
+   * Without a supervisor the next hello probes `/v1/models` and keeps asking every
+   * MODELS_RETRY_MS until it answers (then ready:true); with one, its health watch decides.
+   */
+  #unreachable(): void {
+    if (this.#unreachableSent) return;
+    this.#unreachableSent = true;
+    this.#log(`upstream ${this.#upstream.url} refused a request; out of rotation until it answers`);
+    if (this.#models) {
+      this.#unreachableSent = false;
+      return;
+    }
+    void this.#link.sendHello().finally(() => (this.#unreachableSent = false));
   }
 
   async #hello(): Promise<HelloInput> {

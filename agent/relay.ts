@@ -29,7 +29,12 @@ export interface RelayOptions {
   initialWindow: number;
   maxBody?: number;
   log(line: string): void;
+  /** A request could not connect to the upstream at all: take the agent out of rotation until it answers. */
+  unreachable?(): void;
 }
+
+/** Errors that mean no byte of the request reached the upstream, so another agent may safely take it. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 interface Stream {
   id: number;
@@ -51,6 +56,7 @@ export class Relay implements StreamHandler {
   /** Highest id opened: an unknown id at or below it belongs to a finished stream. */
   #highest = 0;
   #idle: (() => void)[] = [];
+  #refusedLoggedAt = 0;
 
   constructor(opts: RelayOptions) {
     this.#opts = opts;
@@ -81,7 +87,7 @@ export class Relay implements StreamHandler {
         return this.#end(stream, frame.payload);
       case FrameType.window: {
         const grant = parseControl('window', frame.payload);
-        if (!grant.ok) return grant.error;
+        if (!grant.ok) return this.#badFrame(stream, grant.error);
         if (stream.pump) stream.pump.grant(grant.value.bytes);
         else stream.send.grant(grant.value.bytes);
         return undefined;
@@ -91,8 +97,14 @@ export class Relay implements StreamHandler {
         this.#stop(stream);
         return undefined;
       default:
-        return new ProtocolError('ERR_FRAME_STREAM', `${frameTypeName(frame.type)} frame on stream ${frame.stream}`);
+        return this.#badFrame(stream, new ProtocolError('ERR_FRAME_TYPE', `${frameTypeName(frame.type)} frame on stream ${frame.stream}`));
     }
+  }
+
+  /** A control frame for one open stream that the agent cannot read: that stream fails, the link stays. */
+  #badFrame(stream: Stream, error: ProtocolError): undefined {
+    this.#fail(stream, { code: 'bad_frame', message: `the agent could not read a frame of this request: ${error.message}`, status: 502 });
+    return undefined;
   }
 
   drained(): void {
@@ -104,13 +116,19 @@ export class Relay implements StreamHandler {
   }
 
   #open(frame: Frame): ProtocolError | undefined {
-    const head = parseControl('request', frame.payload);
-    if (!head.ok) return head.error;
+    // Reusing an id breaks the connection's bookkeeping: a link-level violation.
     if (frame.stream === 0 || this.#streams.has(frame.stream)) {
       return new ProtocolError('ERR_FRAME_STREAM', `request frame reuses stream ${frame.stream}`);
     }
-    const { initialWindow } = this.#opts;
     this.#highest = Math.max(this.#highest, frame.stream);
+    const head = parseControl('request', frame.payload);
+    if (!head.ok) {
+      // A bad head concerns this one request (a long URL, odd headers): fail the stream, keep the link.
+      // Its data and end frames that follow are ignored as frames of a finished stream.
+      this.#refuse(frame.stream, head.error.message);
+      return undefined;
+    }
+    const { initialWindow } = this.#opts;
     this.#streams.set(frame.stream, {
       id: frame.stream,
       head: head.value,
@@ -148,7 +166,7 @@ export class Relay implements StreamHandler {
 
   #end(stream: Stream, payload: Uint8Array): ProtocolError | undefined {
     const end = parseControl('end', payload);
-    if (!end.ok) return end.error;
+    if (!end.ok) return this.#badFrame(stream, end.error);
     if (!stream.call) this.#forward(stream);
     return undefined;
   }
@@ -186,19 +204,32 @@ export class Relay implements StreamHandler {
         if (responded) return stream.pump?.error(err);
         // The edge may show the message to the client: name the failure, not loopback addresses.
         const code = (err as { code?: string }).code ?? err.name;
+        // The request never reached the model server: the edge may send it to another agent,
+        // and this agent stops taking requests until its upstream answers again.
+        const unreached = NOT_CONNECTED.has(code);
+        if (unreached) this.#opts.unreachable?.();
         this.#fail(
           stream,
           code === 'UND_ERR_HEADERS_TIMEOUT'
             ? { code: 'upstream_timeout', message: 'the model server did not answer in time', status: 504 }
-            : { code: 'upstream_unreachable', message: `the model server is unreachable (${code})`, status: 502 },
+            : { code: 'upstream_unreachable', message: `the model server is unreachable (${code})`, status: 502, ...(unreached ? { retry: true } : {}) },
           `${upstream.url}: ${err.message}`,
         );
       },
     });
   }
 
+  /** Answers a request frame the agent could not read with `error` (400), and logs it at most once a second. */
+  #refuse(id: number, why: string): void {
+    this.#opts.sink.send(controlFrame('error', id, { code: 'bad_request_frame', message: `the agent could not read the request: ${why}`.slice(0, 4096), status: 400 }));
+    const now = Date.now();
+    if (now - this.#refusedLoggedAt < 1000) return;
+    this.#refusedLoggedAt = now;
+    this.#opts.log(`stream ${id}: refused a request frame: ${why}`);
+  }
+
   /** Ends a stream with `error`; the edge answers the client or retries elsewhere. `detail` is for the local log only. */
-  #fail(stream: Stream, error: { code: string; message: string; status?: number }, detail = error.message): void {
+  #fail(stream: Stream, error: { code: string; message: string; status?: number; retry?: boolean }, detail = error.message): void {
     if (!this.#streams.has(stream.id)) return;
     this.#opts.sink.send(controlFrame('error', stream.id, { ...error, message: error.message.slice(0, 4096) }));
     this.#opts.log(`stream ${stream.id} (${stream.head.requestId}): ${error.code}: ${detail}`);

@@ -3,8 +3,23 @@
 import { z } from 'zod';
 import { CloseCode, ProtocolError, type Result } from './errors';
 import { FrameType, type ControlTypeName, type Frame } from './frame-types';
+import {
+  headerBytes,
+  MAX_HEADER_COUNT,
+  MAX_MODEL_NAME,
+  MAX_REQUEST_HEADER_BYTES,
+  MAX_REQUEST_ID,
+  MAX_REQUEST_METHOD,
+  MAX_REQUEST_PATH,
+  MAX_RESPONSE_HEAD_BYTES,
+} from './limits';
 
-const headers = z.record(z.string(), z.string());
+/** Header fields, at most MAX_HEADER_COUNT of them and `maxBytes` of names and values. */
+const headers = (maxBytes: number) =>
+  z
+    .record(z.string(), z.string())
+    .refine((h) => Object.keys(h).length <= MAX_HEADER_COUNT, { message: `more than ${MAX_HEADER_COUNT} headers` })
+    .refine((h) => headerBytes(h, maxBytes) <= maxBytes, { message: `headers over ${maxBytes} bytes` });
 const usage = z.object({
   prompt_tokens: z.number().int().nonnegative(),
   completion_tokens: z.number().int().nonnegative(),
@@ -31,21 +46,26 @@ export const controlSchemas = {
     heartbeatMs: z.number().int().positive(),
   }),
   request: z.object({
-    method: z.string().min(1).max(16),
-    path: z.string().min(1).max(2048),
-    headers,
-    requestId: z.string().max(256),
-    model: z.string().max(256).optional(),
+    method: z.string().min(1).max(MAX_REQUEST_METHOD),
+    path: z.string().min(1).max(MAX_REQUEST_PATH),
+    headers: headers(MAX_REQUEST_HEADER_BYTES),
+    requestId: z.string().max(MAX_REQUEST_ID),
+    model: z.string().max(MAX_MODEL_NAME).optional(),
   }),
   response: z.object({
     status: z.number().int().min(100).max(599),
-    headers,
+    headers: headers(MAX_RESPONSE_HEAD_BYTES),
   }),
   end: z.object({ usage: usage.optional() }),
   error: z.object({
     code: z.string().max(64),
     message: z.string().max(4096),
     status: z.number().int().min(400).max(599).optional(),
+    /**
+     * The request never reached the upstream (e.g. connection refused): the
+     * edge may send it to another agent. Only before `response`.
+     */
+    retry: z.boolean().optional(),
   }),
   cancel: z.object({ reason: z.string().max(256).optional() }),
   window: z.object({ bytes: z.number().int().positive().max(2 ** 31) }),

@@ -1,5 +1,6 @@
 // Protocol v1 between edge and agent: the only code both sides share.
 export * from './defaults';
+export * from './limits';
 export * from './errors';
 export * from './frame-types';
 export * from './frame-codec';

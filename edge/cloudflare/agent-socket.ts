@@ -42,6 +42,8 @@ export function connIdOf(ctx: DurableObjectState, ws: WebSocket): string | undef
 
 export function agentSocket(ws: WebSocket, connId: string, kv: SyncKvStorage): AgentSocket {
   return {
+    // workerd reports neither a send callback nor a send buffer: the Hub cannot see a
+    // backlog here, so only the control-rate limit and the runtime's own limits apply.
     send(message) {
       ws.send(message);
     },

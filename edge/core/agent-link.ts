@@ -17,6 +17,8 @@ import { readConnectionFrame } from './agent-link-connection-frames';
 import { acceptHello, helloTimedOut } from './agent-link-handshake';
 import { LinkSocket } from './agent-link-socket';
 import { StreamIds } from './agent-link-stream-ids';
+import { ControlRate } from './control-rate';
+import { RESPONSE_HEAD_TIMEOUT_MS } from './defaults';
 import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory, StreamInfo } from './hub-types';
 import type { Relay } from './relay';
 import { RelayStream, type StreamLink } from './relay-stream';
@@ -39,12 +41,20 @@ export interface LinkOptions {
   directBodies?: boolean;
   now: () => number;
   log: (line: string) => void;
+  /** HubOptions.headTimeoutMs. */
+  headTimeoutMs?: number;
+  /** HubOptions.drainTimeoutMs. */
+  drainTimeoutMs?: number;
 }
 
 export class AgentLink implements AgentConnection, StreamLink {
   readonly initialWindow = INITIAL_STREAM_WINDOW;
   readonly directBodies: boolean;
+  readonly headTimeoutMs: number;
   #socket: LinkSocket;
+  #rate: ControlRate;
+  /** Streams whose body upload waits for the socket to drain. */
+  #blocked = new Set<RelayStream>();
   #events: LinkEvents;
   #opts: LinkOptions;
   #phase: 'handshake' | 'live' | 'closed' = 'handshake';
@@ -61,10 +71,15 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#opts = opts;
     this.#connectedAt = opts.now();
     this.directBodies = opts.directBodies ?? false;
+    this.headTimeoutMs = opts.headTimeoutMs ?? RESPONSE_HEAD_TIMEOUT_MS;
+    this.#rate = new ControlRate(opts.now);
     this.#socket = new LinkSocket(socket, {
       schedule: opts.schedule,
       log: (line) => opts.log(`agent ${this.agentId ?? '?'}: ${line}`),
       sendFailed: () => this.#fail(CloseCode.internalError, 'send failed'),
+      overflow: (why) => this.#fail(CloseCode.policyViolation, why),
+      drained: () => this.#drained(),
+      drainTimeoutMs: opts.drainTimeoutMs,
     });
   }
 
@@ -159,7 +174,24 @@ export class AgentLink implements AgentConnection, StreamLink {
     if (this.#phase !== 'closed') this.#socket.push(frame);
   }
 
+  /** The socket holds more than its high-water mark: uploads wait (`waitForDrain`). */
+  get congested(): boolean {
+    return this.#socket.congested;
+  }
+
+  /** `stream` resumes its upload once the socket drains. */
+  waitForDrain(stream: RelayStream): void {
+    this.#blocked.add(stream);
+  }
+
+  /** A WebSocket-level ping or pong from the agent (Node host): counted like any heartbeat. */
+  control(): void {
+    if (this.#phase === 'closed') return;
+    if (!this.#rate.take()) this.#overRate();
+  }
+
   release(stream: RelayStream): void {
+    this.#blocked.delete(stream);
     if (this.#streams.get(stream.id) !== stream) return;
     this.#streams.delete(stream.id);
     if (this.#phase === 'live') this.#events.capacity(this);
@@ -201,8 +233,24 @@ export class AgentLink implements AgentConnection, StreamLink {
   }
 
   #text(text: string): void {
-    // The Node host relays the agent's heartbeat; on Workers the runtime's auto-response answers it.
-    if (text === 'ping') this.#socket.sendText('pong');
+    // Text carries heartbeats only (protocol/README.md). The Node host answers the agent's
+    // heartbeat here; on Workers the runtime's auto-response answers it without waking the object.
+    if (text !== 'ping') return this.#fail(CloseCode.unsupportedData, 'text message is not a heartbeat');
+    if (!this.#rate.take()) return this.#overRate();
+    this.#socket.sendText('pong');
+  }
+
+  #overRate(): void {
+    this.#fail(CloseCode.policyViolation, `too many control messages: over ${this.#rate.perSecond}/s`);
+  }
+
+  #drained(): void {
+    const blocked = [...this.#blocked];
+    this.#blocked.clear();
+    for (const stream of blocked) {
+      stream.resume();
+      if (this.#isClosed) return;
+    }
   }
 
   #handshake(frame: Frame): ProtocolError | undefined {
@@ -223,7 +271,10 @@ export class AgentLink implements AgentConnection, StreamLink {
   }
 
   #receive(frame: Frame): ProtocolError | undefined {
-    if (frame.stream === CONNECTION_STREAM) return this.#connectionFrame(frame);
+    if (frame.stream === CONNECTION_STREAM) {
+      if (!this.#rate.take()) return new ProtocolError('ERR_FRAME_STREAM', `too many control messages: over ${this.#rate.perSecond}/s`, CloseCode.policyViolation);
+      return this.#connectionFrame(frame);
+    }
     const stream = this.#streams.get(frame.stream);
     if (stream) return stream.receive(frame);
     if (!this.#ids.used(frame.stream)) {
@@ -272,6 +323,7 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#phase = 'closed';
     clearTimeout(this.#helloTimer);
     this.#socket.clear();
+    this.#blocked.clear();
     const streams = this.#streams.values();
     this.#streams.clear();
     if (wasLive) this.#events.closed(this);

@@ -96,3 +96,67 @@ export const HUB_RETRY_AFTER_S = 1;
  * shutdown hook, and its SQLite writes are already coalesced by the runtime.
  */
 export const USAGE_FLUSH_MS = 1000;
+
+// Agent link: what one agent socket may cost the shared edge
+
+/**
+ * Bytes queued on an agent socket above which the edge stops sending request
+ * bodies on it until it drains (ws's own backpressure pattern). 4 MiB is four
+ * of the largest coalesced messages (protocol MAX_MESSAGE_BYTES), the agent's
+ * own high-water mark for the other direction (agent/defaults.ts).
+ */
+export const AGENT_SEND_HIGH_WATER = 4 * 1024 * 1024;
+
+/** Backlog below which paused uploads resume: a quarter of the high-water mark, so they do not flap. */
+export const AGENT_SEND_LOW_WATER = 1024 * 1024;
+
+/**
+ * Hard cap on what one agent socket may have queued. Above it the agent is
+ * closed 1008 at once. Once uploads pause at the high-water mark, only small
+ * control frames (heads of new requests, window grants, cancels) still queue,
+ * so 32 MiB is never reached by a reading agent; a rogue agent that stopped
+ * reading grew the edge to 2.2 GB before this cap (issue 13).
+ */
+export const AGENT_SEND_BUFFER_MAX = 32 * 1024 * 1024;
+
+/**
+ * How long an agent socket may stay above the high-water mark before it is
+ * closed 1008 as a peer that does not drain. Draining 3 MiB (high to low
+ * water) takes 2.4 s at 10 Mbit/s; 20 s covers a link eight times slower.
+ */
+export const AGENT_DRAIN_TIMEOUT_MS = 20_000;
+
+/**
+ * After the edge closes an agent socket, how long the close handshake may
+ * take before the socket is destroyed; a peer that does not read never
+ * answers it (ws itself waits 30 s).
+ */
+export const AGENT_CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Connection-level messages (heartbeats in text or as WebSocket pings/pongs,
+ * and stream-0 frames: hello, drain, ping, pong) an agent may send per second
+ * on average, with a burst of AGENT_CONTROL_BURST. A well-behaved agent sends
+ * one heartbeat per 15 s and a hello per upstream restart; a ping flood from
+ * one tenant's agent starved the other tenants before this limit (issue 13).
+ */
+export const AGENT_CONTROL_PER_S = 20;
+export const AGENT_CONTROL_BURST = 100;
+
+/**
+ * Longest wait for an agent's response head after the request was sent, then
+ * 504. A non-streamed completion sends its head only when generation ends; the
+ * agent itself gives up on its upstream after 10 minutes
+ * (agent/defaults.ts UPSTREAM_TIMEOUT_MS, the openai SDK's own timeout) and
+ * answers 504, so 10.5 minutes only catches an agent that went silent.
+ */
+export const RESPONSE_HEAD_TIMEOUT_MS = 10 * 60_000 + 30_000;
+
+/**
+ * Prompt tokens an agent may report beyond the request body's byte count: a
+ * token is at least one byte of the text it encodes, but chat templates add
+ * tokens and an image passed by URL becomes thousands of tokens (Qwen2-VL
+ * takes up to 16,384 per image). Completion tokens are bounded by the body
+ * bytes relayed to the client, with no slack.
+ */
+export const PROMPT_TOKEN_SLACK = 32_768;

@@ -49,3 +49,23 @@ export function badGateway(message: string): HttpError {
 export function internalError(cause: unknown): HttpError {
   return new HttpError(500, 'internal_error', 'The edge failed to relay the request.', { cause });
 }
+
+/** The agent sent no response head within the head timeout (defaults.ts RESPONSE_HEAD_TIMEOUT_MS). */
+export function headTimeout(ms: number): HttpError {
+  return new HttpError(504, 'agent_timeout', `The agent sent no response within ${Math.round(ms / 1000)} s.`);
+}
+
+/** The request's URL is longer than a frame may carry (protocol/limits.ts). */
+export function urlTooLong(message: string): HttpError {
+  return new HttpError(414, 'url_too_long', message);
+}
+
+/** The request's headers are more or larger than a frame may carry (protocol/limits.ts). */
+export function headersTooLarge(message: string): HttpError {
+  return new HttpError(431, 'headers_too_large', message);
+}
+
+/** Something else in the request head a frame may not carry. */
+export function badRequestHead(message: string): HttpError {
+  return new HttpError(400, 'invalid_request', message);
+}

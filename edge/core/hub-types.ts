@@ -4,8 +4,12 @@ import type { Hello, Usage } from '../../protocol/index';
 
 /** One agent WebSocket as a host sees it (ws on Node, a hibernatable WebSocket on Workers). */
 export interface AgentSocket {
-  /** Sends one binary message (already coalesced frames). */
-  send(message: Uint8Array): void;
+  /**
+   * Sends one binary message (already coalesced frames). `written`, where the
+   * runtime tells (ws's send callback), runs once the message left the buffer:
+   * that is where a backlog shrinks.
+   */
+  send(message: Uint8Array, written?: () => void): void;
   /** Sends a text message (heartbeat `pong`). */
   sendText(text: string): void;
   close(code: number, reason: string): void;
@@ -40,6 +44,8 @@ export interface AgentConnection {
   message(data: Uint8Array | string): void;
   /** The socket closed or errored. Never throws. */
   closed(code: number, reason: string): void;
+  /** A WebSocket-level ping or pong arrived (where the host sees them): counted against the control rate. */
+  control?(): void;
 }
 
 export interface RelayRequest {
@@ -97,6 +103,10 @@ export interface HubOptions {
   queueTimeoutMs?: number;
   /** Most requests waiting at once; more get 429. */
   maxQueue?: number;
+  /** How long a stream waits for the agent's response head before 504 (defaults.ts RESPONSE_HEAD_TIMEOUT_MS). */
+  headTimeoutMs?: number;
+  /** How long an agent socket may stay over its send high-water mark before 1008 (defaults.ts AGENT_DRAIN_TIMEOUT_MS). */
+  drainTimeoutMs?: number;
   /** How long a new agent socket may stay silent before it is closed 1008 (defaults.ts HELLO_TIMEOUT_MS); not for restored sockets. */
   helloTimeoutMs?: number;
   /** Runs fn at the end of this event-loop turn (frame coalescing): setImmediate on Node, queueMicrotask on Workers. */

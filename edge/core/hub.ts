@@ -2,10 +2,11 @@
 // model to the least-loaded agent, and the queue of requests waiting for one.
 // Hosted by Node (one per tenant) and by a Durable Object (rebuilt after hibernation).
 import { z } from 'zod';
-import type { Hello } from '../../protocol/index';
+import { requestHeadProblem, type Hello } from '../../protocol/index';
 import { AgentLink, type LinkEvents } from './agent-link';
 import { HELLO_TIMEOUT_MS, MAX_ATTEMPTS, MAX_QUEUE, MODEL_MEMORY_MS, QUEUE_TIMEOUT_MS, STARTUP_GRACE_MS } from './defaults';
-import { agentLost, clientClosed, edgeClosing, internalError, modelNotFound, noAgent, queueFull } from './hub-errors';
+import { agentLost, badRequestHead, clientClosed, edgeClosing, headersTooLarge, internalError, modelNotFound, noAgent, queueFull, urlTooLong } from './hub-errors';
+import type { HttpError } from './errors';
 import type { AgentConnection, AgentInfo, AgentSocket, HubOptions, LinkMemory, RelayRequest, StreamInfo } from './hub-types';
 import { Relay, type RelayHooks } from './relay';
 import { WaitQueue } from './queue';
@@ -16,6 +17,8 @@ const optionsSchema = z.object({
   maxQueue: z.number().int().nonnegative().optional(),
   startupGraceMs: z.number().int().nonnegative().optional(),
   helloTimeoutMs: z.number().int().positive().optional(),
+  headTimeoutMs: z.number().int().positive().optional(),
+  drainTimeoutMs: z.number().int().positive().optional(),
   directBodies: z.boolean().optional(),
   schedule: z.custom<HubOptions['schedule']>((v) => typeof v === 'function', 'schedule must be a function'),
 });
@@ -31,6 +34,8 @@ export class Hub {
   #log: (line: string) => void;
   #queueTimeoutMs: number;
   #helloTimeoutMs: number;
+  #headTimeoutMs: number | undefined;
+  #drainTimeoutMs: number | undefined;
   #graceUntil: number;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Live agents by agentId (handshake done). */
@@ -51,6 +56,7 @@ export class Hub {
 
   #hooks: RelayHooks = {
     retry: (relay) => this.#retry(relay),
+    failover: (relay, err) => this.#failover(relay, err),
     abort: (relay) => this.#abort(relay),
     log: (line) => this.#log(line),
   };
@@ -69,6 +75,8 @@ export class Hub {
     this.#log = (line) => log(`[hub ${this.#tenant}] ${line}`);
     this.#queueTimeoutMs = opts.queueTimeoutMs ?? QUEUE_TIMEOUT_MS;
     this.#helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    this.#headTimeoutMs = opts.headTimeoutMs;
+    this.#drainTimeoutMs = opts.drainTimeoutMs;
     this.#queue = new WaitQueue(opts.maxQueue ?? MAX_QUEUE);
     this.#graceUntil = this.#now() + (opts.startupGraceMs ?? STARTUP_GRACE_MS);
   }
@@ -79,7 +87,14 @@ export class Hub {
    * otherwise it must say hello within the hello timeout.
    */
   connect(socket: AgentSocket, restored?: Hello, memory?: LinkMemory): AgentConnection {
-    const link = new AgentLink(socket, this.#events, { schedule: this.#schedule, now: this.#now, log: this.#log, directBodies: this.#directBodies });
+    const link = new AgentLink(socket, this.#events, {
+      schedule: this.#schedule,
+      now: this.#now,
+      log: this.#log,
+      directBodies: this.#directBodies,
+      headTimeoutMs: this.#headTimeoutMs,
+      drainTimeoutMs: this.#drainTimeoutMs,
+    });
     if (this.#closed) {
       link.close(1001, 'edge shutting down');
     } else if (restored) {
@@ -97,8 +112,10 @@ export class Hub {
   relay(req: RelayRequest): Promise<Response> {
     const relay = new Relay(req, this.#hooks);
     const response = relay.response();
+    const problem = requestHeadProblem(req);
     if (this.#closed) relay.fail(edgeClosing());
     else if (req.signal?.aborted) relay.fail(clientClosed());
+    else if (problem) relay.fail(headError(problem));
     else this.#placeSafely(relay);
     return response;
   }
@@ -142,7 +159,7 @@ export class Hub {
   /** Starts the request on an agent now, or queues it, or refuses it. */
   #place(relay: Relay, retry: boolean): void {
     const model = relay.req.model;
-    const link = this.#pick(model);
+    const link = this.#pick(model, relay.avoid);
     if (link) return this.#dispatch(relay, link);
     if (!retry) {
       if (this.#links.size > 0 && !this.#known(model)) {
@@ -158,9 +175,10 @@ export class Hub {
   }
 
   /** Least in-flight first among agents that can take the model now. */
-  #pick(model: string): AgentLink | undefined {
+  #pick(model: string, avoid?: ReadonlySet<object>): AgentLink | undefined {
     let best: AgentLink | undefined;
     for (const link of this.#links.values()) {
+      if (avoid?.has(link)) continue;
       if (link.canTake(model) && (!best || link.inflight < best.inflight)) best = link;
     }
     return best;
@@ -192,7 +210,7 @@ export class Hub {
         this.#pumpAgain = false;
         this.#queue.drain((relay) => {
           if (relay.done) return true; // settled meanwhile (a bug path re-queued it); drop it
-          const link = this.#pick(relay.req.model);
+          const link = this.#pick(relay.req.model, relay.avoid);
           if (!link) return false;
           this.#dispatch(relay, link);
           return true;
@@ -207,6 +225,17 @@ export class Hub {
     if (this.#closed) return relay.fail(edgeClosing());
     if (relay.attempts >= MAX_ATTEMPTS) return relay.fail(agentLost(relay.attempts));
     this.#log(`request ${relay.req.requestId}: agent lost before answering; placing it again`);
+    this.#place(relay, true);
+  }
+
+  /** An agent refused the request before its upstream saw a byte: another agent that serves the model takes it, if there is one. */
+  #failover(relay: Relay, err: HttpError): void {
+    if (this.#closed) return relay.fail(edgeClosing());
+    if (relay.attempts >= MAX_ATTEMPTS) return relay.fail(err);
+    const model = relay.req.model;
+    const other = [...this.#links.values()].some((link) => !relay.avoid.has(link) && link.serves(model));
+    if (!other) return relay.fail(err);
+    this.#log(`request ${relay.req.requestId}: agent could not reach its upstream; trying another agent`);
     this.#place(relay, true);
   }
 
@@ -269,4 +298,10 @@ export class Hub {
       for (const [model, at] of this.#lastServed) if (now - at >= MODEL_MEMORY_MS) this.#lastServed.delete(model);
     }
   }
+}
+
+function headError(problem: { status: number; message: string }): HttpError {
+  if (problem.status === 414) return urlTooLong(problem.message);
+  if (problem.status === 431) return headersTooLarge(problem.message);
+  return badRequestHead(problem.message);
 }

@@ -4,9 +4,11 @@
 import {
   CloseCode,
   controlFrame,
+  fitsControlFrame,
   FrameType,
   HOP_BY_HOP_HEADERS,
   MAX_DATA_CHUNK,
+  MAX_RESPONSE_HEAD_BYTES,
   parseControl,
   ProtocolError,
   ReceiveWindow,
@@ -18,7 +20,8 @@ import {
   type Usage,
 } from '../../protocol/index';
 import { HttpError, type OpenAIErrorBody } from './errors';
-import { badGateway } from './hub-errors';
+import { PROMPT_TOKEN_SLACK } from './defaults';
+import { badGateway, headTimeout, headersTooLarge } from './hub-errors';
 import type { StreamInfo } from './hub-types';
 import type { Relay } from './relay';
 import { RelayBody, withDirectBody } from './relay-stream-body';
@@ -33,12 +36,21 @@ export interface StreamLink {
   schedule(fn: () => void): void;
   /** HubOptions.directBodies: respond without a web stream; the host writes the RelayBody itself. */
   readonly directBodies: boolean;
+  /** How long the agent may take to send `response`, then 504. */
+  readonly headTimeoutMs: number;
+  /** The socket is backed up: body uploads wait. */
+  readonly congested: boolean;
+  /** Calls `stream.resume()` once the socket drains. */
+  waitForDrain(stream: RelayStream): void;
 }
 
 type Phase = 'opening' | 'streaming' | 'over';
 
 // RFC 9110 §7.6.1 hop-by-hop fields, plus content-length: the body is re-framed for the client.
-const DROPPED_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'content-length']);
+// Cookies too: every tenant shares the edge's hostname, so an agent's cookie would reach them all.
+const DROPPED_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'content-length', 'set-cookie', 'set-cookie2']);
+/** A response frame's JSON: the head's bytes plus quotes, colons and escapes. */
+const MAX_RESPONSE_PAYLOAD = MAX_RESPONSE_HEAD_BYTES * 2;
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 /** RFC 9110 §5.5 field-value: visible ASCII, space, tab and obs-text. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -57,6 +69,10 @@ export class RelayStream {
   #grants: ReceiveWindow;
   #body: RelayBody | undefined;
   #sse = false;
+  /** Request body bytes, and response body bytes the agent sent: what bound its usage report. */
+  #requestBytes = 0;
+  #relayed = 0;
+  #headTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(id: number, link: StreamLink, relay: Relay) {
     this.id = id;
@@ -75,9 +91,22 @@ export class RelayStream {
 
   /** Sends `request`, then as much of the body as credit allows. */
   start(): void {
-    const { method, path, headers, requestId, model } = this.#relay.req;
-    this.#link.send(controlFrame('request', this.id, { method, path, headers, requestId, model }));
+    const { method, path, headers, requestId, model, body } = this.#relay.req;
+    this.#requestBytes = body.byteLength;
+    const head = controlFrame('request', this.id, { method, path, headers, requestId, model });
+    // The Hub checked the head's parts; JSON escaping may still grow it past a frame.
+    if (!fitsControlFrame(head.payload)) {
+      this.#close();
+      return this.#relay.fail(headersTooLarge(`The request head is ${head.payload.byteLength} bytes as a frame; at most 65536 are relayed.`));
+    }
+    this.#link.send(head);
+    this.#headTimer = setTimeout(() => this.abandon(headTimeout(this.#link.headTimeoutMs)), this.#link.headTimeoutMs);
     this.#sendBody();
+  }
+
+  /** The socket drained: go on with the upload. */
+  resume(): void {
+    if (this.#phase !== 'over') this.#sendBody();
   }
 
   /** A frame from the agent for this stream. Returns an error that must close the connection. */
@@ -85,6 +114,10 @@ export class RelayStream {
     if (frame.type === FrameType.data) return this.#data(frame.payload);
     switch (frame.type) {
       case FrameType.response:
+        if (frame.payload.byteLength > MAX_RESPONSE_PAYLOAD) {
+          this.#refuse(`The agent sent a response head of ${frame.payload.byteLength} bytes; at most ${MAX_RESPONSE_HEAD_BYTES} are relayed.`);
+          return undefined;
+        }
         return this.#parse('response', frame.payload, (head) => this.#response(head));
       case FrameType.window:
         return this.#parse('window', frame.payload, ({ bytes }) => {
@@ -94,15 +127,16 @@ export class RelayStream {
       case FrameType.end:
         return this.#parse('end', frame.payload, ({ usage }) => this.#end(usage));
       case FrameType.error:
-        return this.#parse('error', frame.payload, ({ code, message, status }) =>
-          this.#agentFailed(new HttpError(status ?? 502, code, message)),
+        return this.#parse('error', frame.payload, ({ code, message, status, retry }) =>
+          this.#agentFailed(new HttpError(status ?? 502, code, message), retry === true),
         );
       case FrameType.cancel:
         return this.#parse('cancel', frame.payload, ({ reason }) =>
           this.#agentFailed(new HttpError(502, 'agent_cancelled', `The agent abandoned the request${reason ? `: ${reason}` : '.'}`)),
         );
       default:
-        return new ProtocolError('ERR_FRAME_TYPE', `frame type ${frame.type} is not valid on stream ${this.id}`);
+        this.#refuse(`The agent sent a frame of type ${frame.type}, which is not valid on a stream.`);
+        return undefined;
     }
   }
 
@@ -125,6 +159,7 @@ export class RelayStream {
     if (this.#phase === 'over') return;
     const wasStreaming = this.#phase === 'streaming';
     this.#phase = 'over';
+    clearTimeout(this.#headTimer);
     if (!wasStreaming) return this.#relay.lost();
     this.#endBodyWithError(new HttpError(502, 'agent_disconnected', `The agent disconnected mid-response (${why}).`));
     this.#relay.finish();
@@ -134,6 +169,7 @@ export class RelayStream {
     if (this.#uploaded) return;
     const body = this.#relay.req.body;
     while (this.#offset < body.byteLength) {
+      if (this.#link.congested) return this.#link.waitForDrain(this);
       const n = this.#upload.allowance(Math.min(MAX_DATA_CHUNK, body.byteLength - this.#offset));
       if (n === 0) return;
       this.#link.send({ type: FrameType.data, stream: this.id, payload: body.subarray(this.#offset, this.#offset + n) });
@@ -154,6 +190,7 @@ export class RelayStream {
       );
     }
     this.#credit -= payload.byteLength;
+    this.#relayed += payload.byteLength;
     if (this.#phase === 'opening') {
       this.#refuse('The agent sent body bytes before a response.');
     } else if (this.#body) {
@@ -166,6 +203,7 @@ export class RelayStream {
 
   #response(head: ResponseHead): void {
     if (this.#phase !== 'opening') return this.#refuse('The agent sent a second response.');
+    clearTimeout(this.#headTimer);
     if (head.status < 200) return this.#refuse(`The agent answered with status ${head.status}.`);
     let headers: Headers;
     try {
@@ -201,15 +239,27 @@ export class RelayStream {
     if (this.#phase === 'over') return;
     this.#close();
     this.#body?.end();
-    if (usage) this.#relay.usage(usage);
+    if (usage) this.#relay.usage(this.#bounded(usage));
     this.#relay.finish();
   }
 
-  /** The agent sent `error` or `cancel`: the stream is over on its side. */
-  #agentFailed(err: HttpError): void {
+  /**
+   * What the agent reports, bounded by what the stream could have produced: a
+   * token is at least a byte of the text it encodes (defaults.ts PROMPT_TOKEN_SLACK).
+   */
+  #bounded(usage: Usage): Usage {
+    return {
+      prompt_tokens: Math.min(usage.prompt_tokens, this.#requestBytes + PROMPT_TOKEN_SLACK),
+      completion_tokens: Math.min(usage.completion_tokens, this.#relayed),
+    };
+  }
+
+  /** The agent sent `error` or `cancel`: the stream is over on its side. `retry`: the request never reached its upstream. */
+  #agentFailed(err: HttpError, retry = false): void {
     if (this.#phase === 'over') return;
     const wasStreaming = this.#phase === 'streaming';
     this.#close();
+    if (!wasStreaming && retry) return this.#relay.refused(this.#link, err);
     if (!wasStreaming) return this.#relay.fail(err);
     this.#endBodyWithError(err);
     this.#relay.finish();
@@ -239,16 +289,21 @@ export class RelayStream {
 
   #close(): void {
     this.#phase = 'over';
+    clearTimeout(this.#headTimer);
     this.#link.release(this);
   }
 
+  /** A control frame this stream cannot read ends this stream (502), not the connection. */
   #parse<T extends ControlTypeName>(
     type: T,
     payload: Uint8Array,
     then: (message: ControlMessage<T>) => void,
   ): ProtocolError | undefined {
     const parsed = parseControl(type, payload);
-    if (!parsed.ok) return parsed.error;
+    if (!parsed.ok) {
+      this.#refuse(`The agent sent a bad ${type} frame: ${parsed.error.message.slice(0, 200)}`);
+      return undefined;
+    }
     then(parsed.value);
     return undefined;
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors';
 import { Relay, type RelayHooks } from './relay';
 
-const hooks: RelayHooks = { retry: () => {}, abort: () => {}, log: () => {} };
+const hooks: RelayHooks = { retry: () => {}, failover: () => {}, abort: () => {}, log: () => {} };
 const request = () => ({ method: 'POST', path: '/v1/chat/completions', headers: {}, body: new Uint8Array(3), model: 'm', requestId: 'r' });
 
 describe('Relay', () => {

@@ -9,6 +9,8 @@ import type { RelayStream } from './relay-stream';
 export interface RelayHooks {
   /** The agent of the current attempt vanished before answering: place the request again. */
   retry(relay: Relay): void;
+  /** The agent of the current attempt could not reach its upstream (`error` with `retry`): try another agent, or fail with `err`. */
+  failover(relay: Relay, err: HttpError): void;
   /** `req.signal` aborted: the client went away. */
   abort(relay: Relay): void;
   log(line: string): void;
@@ -28,6 +30,8 @@ export class Relay {
   attempts = 0;
   /** The attempt in progress, if any (none while queued). */
   stream: RelayStream | undefined;
+  /** Agent connections that refused this request (their upstream is down): not picked again for it. */
+  readonly avoid = new Set<object>();
   #hooks: RelayHooks;
   // Dropped once used: a resolving function keeps its promise, and a fulfilled promise its
   // Response (Headers and all), for as long as the stream is held.
@@ -89,6 +93,13 @@ export class Relay {
     const resolvers = this.#resolvers;
     this.#resolvers = undefined;
     return resolvers;
+  }
+
+  /** The attempt's agent could not reach its upstream; no byte of the request reached a model server. */
+  refused(link: object, err: HttpError): void {
+    this.stream = undefined;
+    this.avoid.add(link);
+    if (!this.#done) this.#hooks.failover(this, err);
   }
 
   /** The attempt's agent vanished before answering. */

@@ -49,4 +49,13 @@ describe('Heartbeat', () => {
     expect(heartbeat.size).toBe(1);
     client.close();
   });
+
+  it('terminates a socket that sends only unsolicited pongs', async () => {
+    const { client, serverSide } = await pair({ autoPong: false });
+    const ws = await serverSide;
+    const flood = setInterval(() => client.readyState === WebSocket.OPEN && client.pong(Buffer.from('x')), 5);
+    const code = await new Promise<number>((resolve) => ws.on('close', resolve));
+    clearInterval(flood);
+    expect(code).toBe(1006);
+  });
 });

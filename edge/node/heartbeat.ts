@@ -1,9 +1,18 @@
 // ws-level liveness for agent sockets (ws README, "How to detect and close broken
 // connections"): ping every interval, terminate() a socket that missed too many pongs.
+// Only a pong that echoes the edge's own ping counts: each ping carries a fresh
+// random nonce, so unsolicited pongs from a peer that stopped reading keep nothing alive.
+import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 
+interface Watched {
+  missed: number;
+  /** Payload of the ping awaiting its pong; undefined when none is outstanding. */
+  nonce: Buffer | undefined;
+}
+
 export class Heartbeat {
-  readonly #missed = new Map<WebSocket, number>();
+  readonly #watched = new Map<WebSocket, Watched>();
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #maxMissed: number;
 
@@ -14,33 +23,37 @@ export class Heartbeat {
   }
 
   watch(ws: WebSocket): void {
-    this.#missed.set(ws, 0);
-    ws.on('pong', () => {
-      if (this.#missed.has(ws)) this.#missed.set(ws, 0);
+    const state: Watched = { missed: 0, nonce: undefined };
+    this.#watched.set(ws, state);
+    ws.on('pong', (data: Buffer) => {
+      if (!state.nonce || !data.equals(state.nonce)) return;
+      state.nonce = undefined;
+      state.missed = 0;
     });
-    ws.on('close', () => this.#missed.delete(ws));
+    ws.on('close', () => this.#watched.delete(ws));
   }
 
   /** Sockets being watched (open ones). */
   get size(): number {
-    return this.#missed.size;
+    return this.#watched.size;
   }
 
   close(): void {
     clearInterval(this.#timer);
-    this.#missed.clear();
+    this.#watched.clear();
   }
 
   #beat(): void {
-    for (const [ws, missed] of this.#missed) {
-      if (missed >= this.#maxMissed) {
-        this.#missed.delete(ws);
+    for (const [ws, state] of this.#watched) {
+      if (state.missed >= this.#maxMissed) {
+        this.#watched.delete(ws);
         ws.terminate();
         continue;
       }
-      this.#missed.set(ws, missed + 1);
+      state.missed++;
+      state.nonce = randomBytes(8);
       try {
-        ws.ping();
+        ws.ping(state.nonce);
       } catch {
         // ping() throws only before OPEN; the next beat counts it as missed.
       }
