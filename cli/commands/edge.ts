@@ -2,6 +2,7 @@
 // for agents, /admin/v1 for tenants and keys — until SIGINT/SIGTERM.
 import { join } from 'node:path';
 import { loadOrCreateAdminTokenFile } from '../../edge/node/admin-token';
+import { SHUTDOWN_GRACE_MS } from '../../edge/core/defaults';
 import { startNodeEdge } from '../../edge/node/server';
 import { intFlag, numberFlag, stringFlag, UsageError, type Command } from '../command';
 
@@ -22,6 +23,13 @@ export const edge: Command = {
       value: 'SECONDS',
       description: 'How long a request waits for an agent before 503 (default: 30)',
     },
+    grace: {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'On SIGINT/SIGTERM, how long in-flight streams may take to finish; new requests get 503 (default: 30)',
+    },
+    'body-timeout': { type: 'string', value: 'SECONDS', description: 'How long a request body may take to arrive before 408 (default: 60)' },
+    'headers-timeout': { type: 'string', value: 'SECONDS', description: 'How long request headers may take to arrive before 408 (default: 10)' },
   },
   async run(ctx) {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);
@@ -29,8 +37,16 @@ export const edge: Command = {
     if (port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
     const host = stringFlag(ctx, 'host') ?? '127.0.0.1';
     const dataDir = stringFlag(ctx, 'data') ?? '.vllama/edge';
+    const seconds = (flag: string, min: number): number | undefined => {
+      const value = numberFlag(ctx, flag);
+      if (value !== undefined && !(value >= min && (min > 0 || value >= 0))) throw new UsageError(`--${flag} must be ${min > 0 ? 'positive' : '0 or more'}, got ${value}`);
+      return value === undefined ? undefined : Math.round(value * 1000);
+    };
     const queueTimeout = numberFlag(ctx, 'queue-timeout');
     if (queueTimeout !== undefined && queueTimeout <= 0) throw new UsageError(`--queue-timeout must be positive, got ${queueTimeout}`);
+    const graceMs = seconds('grace', 0) ?? SHUTDOWN_GRACE_MS;
+    const bodyTimeoutMs = seconds('body-timeout', 0.001);
+    const headersTimeoutMs = seconds('headers-timeout', 0.001);
 
     let adminToken = stringFlag(ctx, 'admin-token') ?? (process.env.VLLAMA_ADMIN_TOKEN || undefined);
     if (!adminToken) {
@@ -50,6 +66,8 @@ export const edge: Command = {
       dataDir,
       adminToken,
       queueTimeoutMs: queueTimeout === undefined ? undefined : Math.max(1, Math.round(queueTimeout * 1000)),
+      bodyTimeoutMs,
+      headersTimeoutMs,
       log,
     });
     process.stdout.write(
@@ -70,8 +88,13 @@ export const edge: Command = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
-    log(`vllama edge: ${signal}, shutting down (send it again to force)`);
-    await server.close();
+    log(`vllama edge: ${signal}, draining for up to ${graceMs / 1000} s (send it again to stop at once)`);
+    // A second signal cuts the drain short: the handlers above are gone, so it would kill us;
+    // this one closes instead, which still flushes usage and closes the database.
+    const force = () => void server.close();
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
+    await server.close({ graceMs });
     log('vllama edge: stopped');
     return 0;
   },

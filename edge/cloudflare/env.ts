@@ -11,6 +11,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Milliseconds a request waits for an agent before 503; the Hub's default when unset. */
   QUEUE_TIMEOUT_MS?: string;
+  /** Milliseconds a request body may take to arrive before 408; edge/core/defaults.ts BODY_TIMEOUT_MS when unset. */
+  BODY_TIMEOUT_MS?: string;
   /** "1" enables the /__test/* hooks; only the test host sets it (`--var`). Never set it in production. */
   VLLAMA_TEST_HOOKS?: string;
 }
@@ -20,9 +22,18 @@ export const REGISTRY_NAME = 'registry';
 
 /** QUEUE_TIMEOUT_MS as a number; undefined when unset. A bad value is an error naming it, not a silent default. */
 export function queueTimeoutMs(env: Env): number | undefined {
-  const raw = env.QUEUE_TIMEOUT_MS?.trim();
+  return positiveMs(env, 'QUEUE_TIMEOUT_MS');
+}
+
+/** BODY_TIMEOUT_MS as a number; undefined when unset. */
+export function bodyTimeoutMs(env: Env): number | undefined {
+  return positiveMs(env, 'BODY_TIMEOUT_MS');
+}
+
+function positiveMs(env: Env, name: 'QUEUE_TIMEOUT_MS' | 'BODY_TIMEOUT_MS'): number | undefined {
+  const raw = env[name]?.trim();
   if (!raw) return undefined;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms <= 0) throw new TypeError(`QUEUE_TIMEOUT_MS must be a positive whole number of milliseconds, got "${raw}"`);
+  if (!Number.isInteger(ms) || ms <= 0) throw new TypeError(`${name} must be a positive whole number of milliseconds, got "${raw}"`);
   return ms;
 }

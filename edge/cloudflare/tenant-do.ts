@@ -3,16 +3,17 @@
 // hibernatable agent sockets. The Worker routes here by `idFromName(tenant)`.
 import { DurableObject } from 'cloudflare:workers';
 import { authorizeAgent } from '../core/agent-auth';
-import { AGENT_CONNECT_PATH } from '../core/defaults';
+import { AGENT_CONNECT_PATH, BODY_TIMEOUT_MS } from '../core/defaults';
 import { invalidApiKey } from '../core/error-handler';
 import { errorResponse, HttpError } from '../core/errors';
 import type { AgentInfo, StreamInfo } from '../core/hub-types';
+import { parseApiKey, secretHash } from '../core/keys';
 import { requestIdFrom } from '../core/request-id';
 import { migrate } from '../core/schema';
 import { TenantStore, type CreatedTenant, type KeyLimitsInput, type UsageRow } from '../core/store';
 import { doSql, hasSchema } from './do-sql';
 import { drainBody } from './drain-body';
-import { queueTimeoutMs, type Env } from './env';
+import { bodyTimeoutMs, queueTimeoutMs, type Env } from './env';
 import { settle, type Outcome } from './rpc-outcome';
 import { TenantEdge } from './tenant-edge';
 import { TEST_HOOK_PREFIX, tenantTestHook } from './test-hooks';
@@ -52,7 +53,12 @@ export class TenantDO extends DurableObject<Env> {
     if (path === AGENT_CONNECT_PATH) return this.#connectAgent(request);
     if (path.startsWith(TEST_HOOK_PREFIX)) return tenantTestHook(this, request);
     const edge = this.edge();
-    if (!edge) throw invalidApiKey();
+    if (!edge) {
+      // Hashed as a known tenant's key is, so the answer does not tell that the tenant does not exist.
+      const key = parseApiKey(request.headers.get('authorization'));
+      if (key) await secretHash(key.key);
+      throw invalidApiKey();
+    }
     return edge.app.fetch(request);
   }
 
@@ -62,7 +68,13 @@ export class TenantDO extends DurableObject<Env> {
     const tenant = this.#tenant();
     if (!tenant) return undefined;
     const log = (line: string) => console.log(line);
-    this.#edge = new TenantEdge(this.ctx, { tenant, store: this.#store, queueTimeoutMs: queueTimeoutMs(this.env), log });
+    this.#edge = new TenantEdge(this.ctx, {
+      tenant,
+      store: this.#store,
+      queueTimeoutMs: queueTimeoutMs(this.env),
+      bodyTimeoutMs: bodyTimeoutMs(this.env) ?? BODY_TIMEOUT_MS,
+      log,
+    });
     if (this.#edge.restored > 0) log(`[tenant ${tenant}] restored ${this.#edge.restored} agents from hibernation`);
     return this.#edge;
   }

@@ -12,6 +12,7 @@ export interface TenantEdgeOptions {
   tenant: string;
   store: TenantStore;
   queueTimeoutMs?: number;
+  bodyTimeoutMs?: number;
   log: (line: string) => void;
 }
 
@@ -27,11 +28,11 @@ export class TenantEdge {
 
   constructor(ctx: DurableObjectState, opts: TenantEdgeOptions) {
     this.#ctx = ctx;
-    const { tenant, store, queueTimeoutMs, log } = opts;
+    const { tenant, store, queueTimeoutMs, bodyTimeoutMs, log } = opts;
     // No setImmediate in Workers; a microtask runs after the current event's synchronous work. Wrapped:
     // workerd throws "Illegal invocation" when its queueMicrotask is called as a method of another object.
     this.hub = new Hub({ tenant, queueTimeoutMs, schedule: (fn) => queueMicrotask(fn), log });
-    this.app = openaiRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), log });
+    this.app = openaiRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), bodyTimeoutMs, log });
     let restored = 0;
     for (const ws of ctx.getWebSockets(AGENT_TAG)) if (this.#restore(ws)) restored++;
     this.restored = restored;

@@ -3,6 +3,7 @@
 // object (which verifies it), and serves the admin API and /healthz itself.
 import { Hono } from 'hono';
 import { edgeApp } from '../core/app';
+import { AuthThrottle } from '../core/auth-throttle';
 import { AGENT_CONNECT_PATH } from '../core/defaults';
 import { onError } from '../core/error-handler';
 import { errorResponse, HttpError } from '../core/errors';
@@ -49,12 +50,19 @@ function workerApp(env: Env): Hono {
   const edge = edgeApp({
     admin: adminApp(env),
     tenantApp: (tenant) => ({ fetch: (req) => tenantObject(env, tenant).fetch(req) }),
+    // Set by Cloudflare, not the client (wrangler dev sets it too). The throttle lives in this
+    // isolate's memory: per location and isolate, a bound on one burst rather than a global count.
+    clientAddress: (req) => req.headers.get('cf-connecting-ip') ?? undefined,
+    throttle,
     log,
   });
   app.all('*', (c) => edge.fetch(c.req.raw));
   app.onError(onError(log));
   return app;
 }
+
+/** Failed authentications per client address, for every tenant this isolate serves. */
+const throttle = new AuthThrottle();
 
 // One app per isolate and bindings object.
 const apps = new WeakMap<Env, Hono>();

@@ -1,10 +1,11 @@
 // The whole edge as one Hono app, for a host that holds every tenant in one
 // process (Node): health, the admin API, and /v1/* dispatched by the key's tenant.
 import { Hono } from 'hono';
+import { AuthThrottle } from './auth-throttle';
 import { AGENT_CONNECT_PATH } from './defaults';
 import { invalidApiKey, notFound, onError } from './error-handler';
 import { HttpError } from './errors';
-import { parseApiKey } from './keys';
+import { parseApiKey, secretHash } from './keys';
 import { ADMIN_BASE } from './routes-admin';
 
 interface FetchApp {
@@ -15,23 +16,54 @@ export interface EdgeAppOptions {
   admin: FetchApp;
   /** The OpenAI app of a tenant that exists; undefined for an unknown tenant. */
   tenantApp(tenant: string): FetchApp | undefined;
+  /**
+   * The client's address, for the failed-auth throttle: the host knows it (Node: the
+   * socket's peer; Workers: CF-Connecting-IP). Undefined puts every client in one bucket.
+   */
+  clientAddress?: (req: Request, env: unknown) => string | undefined;
+  /** Failed authentications per source; one per process (or isolate), shared by every tenant. */
+  throttle?: AuthThrottle;
   log?: (line: string) => void;
 }
 
 export function edgeApp(opts: EdgeAppOptions): Hono {
   const app = new Hono();
+  const throttle = opts.throttle ?? new AuthThrottle();
+  const sourceOf = (req: Request, env: unknown) => opts.clientAddress?.(req, env) ?? 'unknown';
+
+  /** Runs `route` unless the source is throttled; counts a 401 it answers (or throws) as a failure. */
+  const guarded = async (req: Request, env: unknown, route: () => Promise<Response> | Response): Promise<Response> => {
+    const source = sourceOf(req, env);
+    throttle.check(source);
+    let res: Response;
+    try {
+      res = await route();
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) throttle.failed(source);
+      throw err;
+    }
+    if (res.status === 401) throttle.failed(source);
+    return res;
+  };
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  app.all(`${ADMIN_BASE}/*`, (c) => opts.admin.fetch(c.req.raw));
+  app.all(`${ADMIN_BASE}/*`, (c) => guarded(c.req.raw, c.env, () => opts.admin.fetch(c.req.raw)));
 
   // Routed on the key's tenant part alone; the tenant's app verifies the key itself.
-  app.all('/v1/*', (c) => {
-    const parsed = parseApiKey(c.req.header('authorization'));
-    const tenant = parsed ? opts.tenantApp(parsed.tenant) : undefined;
-    if (!tenant) throw invalidApiKey();
-    return tenant.fetch(c.req.raw, c.env); // the host's env (Node: the raw request) goes along
-  });
+  app.all('/v1/*', (c) =>
+    guarded(c.req.raw, c.env, async () => {
+      const parsed = parseApiKey(c.req.header('authorization'));
+      const tenant = parsed ? opts.tenantApp(parsed.tenant) : undefined;
+      if (!tenant) {
+        // Hashed as a known tenant's key is (store.verifyKey), so the answer takes as long
+        // and timing does not tell which tenants exist.
+        if (parsed) await secretHash(parsed.key);
+        throw invalidApiKey();
+      }
+      return tenant.fetch(c.req.raw, c.env); // the host's env (Node: the raw request) goes along
+    }),
+  );
 
   // The host answers WebSocket upgrades before routing; a plain GET lands here.
   app.get(AGENT_CONNECT_PATH, () => {

@@ -160,3 +160,52 @@ export const RESPONSE_HEAD_TIMEOUT_MS = 10 * 60_000 + 30_000;
  * bytes relayed to the client, with no slack.
  */
 export const PROMPT_TOKEN_SLACK = 32_768;
+
+// What the edge takes from HTTP clients (request-checks.ts, request-body.ts, auth-throttle.ts)
+
+/**
+ * Most request headers the edge forwards in one `request` frame; more get 431.
+ * Apache httpd's LimitRequestFields default (100); clients send 5–15.
+ */
+export const MAX_REQUEST_HEADERS = 100;
+
+/**
+ * Most bytes of forwarded header names and values; more get 431. Node's own
+ * `maxHeaderSize` (16 KiB, request line included), so both hosts draw the line
+ * at the same place, and 4× under the frame's MAX_CONTROL_PAYLOAD (64 KiB).
+ */
+export const MAX_REQUEST_HEADER_BYTES = 16 * 1024;
+
+/**
+ * How long the whole request body may take to arrive before 408. The largest
+ * default body (8 MiB) takes ~34 s over a 2 Mbit/s uplink; a body that never
+ * ends (a chunked upload that stops) would otherwise hold the request forever.
+ */
+export const BODY_TIMEOUT_MS = 60_000;
+
+/**
+ * How long a client may take to send the request line and headers before the
+ * Node host answers 408 (Node's `headersTimeout`, 60 s by default). Real
+ * clients send them in one packet; 10 s bounds what a slowloris client holds.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Failed authentications (401) one source may have in a burst before it gets
+ * 429: a token bucket of this size that refills at AUTH_FAILURES_PER_MINUTE.
+ * A client with a mistyped key gives up long before; a key guesser is slowed
+ * to one guess every 3 s (the keys' 190 bits make guessing hopeless anyway,
+ * this bounds the edge's work and the log).
+ */
+export const AUTH_FAILURE_BURST = 20;
+export const AUTH_FAILURES_PER_MINUTE = 20;
+
+/** Sources the failed-auth throttle remembers; beyond this the least recently failed is forgotten. */
+export const AUTH_THROTTLE_SOURCES = 10_000;
+
+/**
+ * How long the Node edge lets in-flight streams finish after SIGTERM before
+ * cutting them: the agent's own --grace default (agent/defaults.ts
+ * DRAIN_GRACE_MS, Kubernetes' terminationGracePeriodSeconds).
+ */
+export const SHUTDOWN_GRACE_MS = 30_000;

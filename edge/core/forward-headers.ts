@@ -1,8 +1,19 @@
 // Which request headers the edge passes on to the agent: not credentials, not
-// the edge's own connection's (hop-by-hop, RFC 9110 §7.6.1), not framing.
+// the edge's own connection's (hop-by-hop, RFC 9110 §7.6.1), not framing, not
+// `expect` (RFC 9110 §10.1.1: the edge's host already answered 100-continue;
+// forwarded, the agent's HTTP client refuses the request: issue 13, defect 4).
 import { HOP_BY_HOP_HEADERS } from '../../protocol/index';
 
-const DROPPED = new Set([...HOP_BY_HOP_HEADERS, 'authorization', 'cookie', 'host', 'content-length', 'x-request-id']);
+const DROPPED = new Set([
+  ...HOP_BY_HOP_HEADERS,
+  'expect',
+  'http2-settings', // RFC 7540 §3.2.1: belongs to an h2c upgrade of this connection
+  'authorization',
+  'cookie',
+  'host',
+  'content-length',
+  'x-request-id',
+]);
 
 /** Forwardable headers, lowercased; also drops any header the Connection header names. */
 export function forwardableHeaders(headers: Headers): Record<string, string> {

@@ -47,3 +47,26 @@ describe('readBody', () => {
     expect(await readBody(new Request('http://x/', { method: 'POST' }), 10)).toEqual(new Uint8Array(0));
   });
 });
+
+describe('readBody with a time limit', () => {
+  it('answers 408 request_timeout, asking to close the connection, when a chunked body never ends', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array([0x7b]));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const req = new Request('http://x/v1/completions', { method: 'POST', body, duplex: 'half' } as RequestInit);
+    const err = await failure(readBody(req, 1000, 50));
+    expect(err).toBeInstanceOf(HttpError);
+    expect([err.status, err.code, err.headers.connection]).toEqual([408, 'request_timeout', 'close']);
+    expect(cancelled).toBe(true);
+  });
+
+  it('reads a body that ends in time', async () => {
+    expect(await readBody(streamed([bytes(10), bytes(5)]), 1000, 5000)).toEqual(bytes(15));
+  });
+});

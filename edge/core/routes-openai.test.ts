@@ -120,13 +120,31 @@ describe('OpenAI routes of one tenant', () => {
     it.each([
       ['not JSON', '{"model":', 400, 'invalid_json', null],
       ['JSON without model', { messages: [] }, 400, 'missing_model', 'model'],
-      ['a model that is not a string', { model: 7 }, 400, 'missing_model', 'model'],
-      ['a JSON array', [{ model: MODEL }], 400, 'missing_model', 'model'],
+      ['a model that is not a string', { model: 7 }, 400, 'invalid_type', 'model'],
+      ['a JSON array', [{ model: MODEL }], 400, 'invalid_type', null],
+      ['messages that are not an array', { model: MODEL, messages: 'hi' }, 400, 'invalid_type', 'messages'],
+      ['stream that is not a boolean', { model: MODEL, stream: 'yes' }, 400, 'invalid_type', 'stream'],
       ['an empty body', '', 400, 'invalid_json', null],
     ])('answers %s with %i %s', async (_, body, status, code, param) => {
       const res = await post('/v1/chat/completions', body);
       expect(res.status).toBe(status);
       expect((await res.json()).error).toMatchObject({ code, param, type: 'invalid_request_error' });
+    });
+  });
+
+  describe('refuses what cannot go in a request frame, before any frame is built', () => {
+    it.each([
+      ['a 2,100-character query string', `/v1/chat/completions?${'a'.repeat(2100)}`, {}, 414, 'uri_too_long'],
+      ['150 headers', '/v1/chat/completions', Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`x-h${i}`, 'v'])), 431, 'request_headers_too_large'],
+      ['a 20 KB header', '/v1/chat/completions', { 'x-big': 'b'.repeat(20_000) }, 431, 'request_headers_too_large'],
+    ])('answers %s with %i %s, and the agent sees nothing', async (_, path, headers, status, code) => {
+      const agent = await serve(echo);
+      const res = await post(path, { model: MODEL }, headers);
+      expect(res.status).toBe(status);
+      expect((await res.json()).error).toMatchObject({ code, type: 'invalid_request_error' });
+      expect(agent.sent('request')).toHaveLength(0);
+      // The link is whole: the next request is relayed.
+      expect((await post('/v1/chat/completions', { model: MODEL })).status).toBe(200);
     });
   });
 

@@ -3,13 +3,14 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Usage } from '../../protocol/index';
 import { invalidApiKey, notFound, onError } from './error-handler';
-import { HttpError } from './errors';
 import { forwardableHeaders } from './forward-headers';
 import { modelNotFound } from './hub-errors';
 import type { AgentInfo, ClientSignal, RelayRequest } from './hub-types';
 import { parseApiKey } from './keys';
 import { KeyLimiter } from './limits';
 import { parseJsonBody, readBody } from './request-body';
+import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request-checks';
+import { checkOpenAIBody } from './request-json';
 import { requestId } from './request-id';
 import type { ApiKeyRecord, TenantStore } from './store';
 
@@ -32,6 +33,8 @@ export interface OpenAIRoutesOptions {
    * Undefined falls back to `Request.headers` and `Request.signal`.
    */
   fromHost?: (env: unknown) => HostRequest | undefined;
+  /** How long a request body may take to arrive before 408 (defaults.ts BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -76,16 +79,20 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
 
   app.post('/v1/*', async (c) => {
     const key = c.get('key');
-    const body = await readBody(c.req.raw, key.limits.maxBodyBytes);
-    const json = parseJsonBody(body);
-    const model = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { model?: unknown }).model : undefined;
-    if (typeof model !== 'string' || model === '') {
-      throw new HttpError(400, 'missing_model', 'You must provide a model parameter.', { param: 'model' });
-    }
+    const url = new URL(c.req.url);
+    const path = url.pathname + url.search;
+    // Path and headers first: a request the agent could not take is refused before its body is read.
+    checkRequestPath(path);
+    const host = opts.fromHost?.(c.env);
+    const headers = host?.headers ?? forwardableHeaders(c.req.raw.headers);
+    checkRequestHeaders(headers);
+    const body = await readBody(c.req.raw, key.limits.maxBodyBytes, opts.bodyTimeoutMs);
+    const model = checkOpenAIBody(url.pathname, parseJsonBody(body));
     if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
+    const id = c.get('requestId');
+    checkRelayHead({ method: c.req.method, path, headers, requestId: id, model });
 
     const release = limiter.admit(key);
-    const id = c.get('requestId');
     // The callbacks outlive the handler by the whole stream: they hold strings, not the Hono context.
     const meter = usageMeter((usage) => {
       try {
@@ -94,13 +101,11 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
         log(`request ${id}: recording usage of ${key.id} failed: ${String(err)}`);
       }
     });
-    const url = new URL(c.req.url);
-    const host = opts.fromHost?.(c.env);
     try {
       const res = await hub.relay({
         method: c.req.method,
-        path: url.pathname + url.search,
-        headers: host?.headers ?? forwardableHeaders(c.req.raw.headers),
+        path,
+        headers,
         body,
         model,
         requestId: id,

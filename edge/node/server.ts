@@ -1,16 +1,29 @@
 // The Node host of the edge: @hono/node-server for HTTP, ws for agent sockets,
 // one SQLite file for tenants, keys and usage, one Hub per tenant in memory.
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { edgeApp } from '../core/app';
-import { AGENT_MAX_PAYLOAD, AGENT_MISSED_PONGS, AGENT_PING_INTERVAL_MS, USAGE_FLUSH_MS } from '../core/defaults';
+import { AuthThrottle } from '../core/auth-throttle';
+import {
+  AGENT_MAX_PAYLOAD,
+  AGENT_MISSED_PONGS,
+  AGENT_PING_INTERVAL_MS,
+  BODY_TIMEOUT_MS,
+  HEADERS_TIMEOUT_MS,
+  HUB_RETRY_AFTER_S,
+  USAGE_FLUSH_MS,
+} from '../core/defaults';
+import { errorResponse, HttpError } from '../core/errors';
+import { requestIdFrom } from '../core/request-id';
 import { adminRoutes } from '../core/routes-admin';
 import { migrate } from '../core/schema';
 import { TenantStore } from '../core/store';
 import { agentUpgradeHandler } from './agent-upgrade';
+import { answerClientError } from './client-errors';
+import { InflightRequests } from './inflight';
 import { Heartbeat } from './heartbeat';
 import { directBodyFetch } from './direct-body';
 import { openSqlite } from './sqlite';
@@ -25,13 +38,22 @@ export interface NodeEdgeOptions {
   adminToken: string;
   /** How long a request waits for an agent before 503; the Hub's default when unset. */
   queueTimeoutMs?: number;
+  /** How long a request body may take to arrive before 408 (defaults.ts BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
+  /** How long the request line and headers may take before 408 (defaults.ts HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
 export interface NodeEdge {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops the edge. With `graceMs`, first drains: no new connections, 503 to new
+   * requests, and in-flight requests (streams included) get up to `graceMs` to finish.
+   * A call without `graceMs` during a drain ends the drain at once.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
@@ -41,9 +63,17 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const sql = openSqlite(join(opts.dataDir, 'vllama.db'));
   migrate(sql);
   const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
-  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, log });
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
+  const headersTimeoutMs = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, bodyTimeoutMs, log });
   const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
-  const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, log });
+  const clientAddress = (_req: Request, env: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
+  const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, clientAddress, throttle: new AuthThrottle(), log });
+  const inflight = new InflightRequests();
+  const relayed = directBodyFetch(app);
+  const shuttingDown = new HttpError(503, 'edge_shutting_down', 'The edge is shutting down; retry on a new connection.', {
+    headers: { connection: 'close', 'retry-after': String(HUB_RETRY_AFTER_S) },
+  });
 
   // Agent frames are binary; compressing them would cost CPU per message for little gain on token chunks.
   const wss = new WebSocketServer({ noServer: true, maxPayload: AGENT_MAX_PAYLOAD, perMessageDeflate: false });
@@ -51,7 +81,21 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const heartbeat = new Heartbeat(AGENT_PING_INTERVAL_MS, AGENT_MISSED_PONGS);
 
   // No `websocket` option here: the upgrade is ours (see agent-upgrade.ts), so hono's adapter adds no listener.
-  const server = createAdaptorServer({ fetch: directBodyFetch(app), hostname: host }) as Server;
+  const server = createAdaptorServer({
+    fetch: (req, env) => (inflight.draining ? errorResponse(shuttingDown, requestIdFrom(req.headers.get('x-request-id'))) : relayed(req, env)),
+    hostname: host,
+    serverOptions: {
+      // Slowloris: the line and headers within headersTimeout; the whole request (the body has its
+      // own 408 at bodyTimeoutMs in the app) within requestTimeout. Node checks both every
+      // connectionsCheckingInterval (30 s by default, too coarse for a 10 s bound).
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: headersTimeoutMs + bodyTimeoutMs + 10_000,
+      connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(headersTimeoutMs / 4))),
+    },
+  }) as Server;
+  server.on('request', inflight.track);
+  // Parser refusals (431, 414, 408, 400) get OpenAI's error body, not Node's empty one.
+  server.on('clientError', answerClientError);
   server.on('upgrade', agentUpgradeHandler({ store, tenants, wss, heartbeat, log }));
 
   try {
@@ -74,18 +118,30 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
+  // Once: a second server.close() would wait for a 'close' event that has already gone by.
+  let stopped: Promise<void> | undefined;
+  const stopListening = () => (stopped ??= new Promise<void>((resolve) => server.close(() => resolve())));
+  const close = ({ graceMs = 0 }: { graceMs?: number } = {}): Promise<void> => {
+    if (graceMs === 0) inflight.cut(); // a close without grace during a drain ends the drain
+    return (closing ??= (async () => {
+      if (graceMs > 0) {
+        // No new connections; Node closes idle keep-alive ones. Agents stay: their streams are in flight.
+        void stopListening();
+        if (inflight.open > 0) log(`edge draining: ${inflight.open} requests in flight, up to ${graceMs / 1000} s`);
+        const left = await inflight.drain(graceMs);
+        if (left > 0) log(`edge drained with ${left} requests still in flight after ${graceMs / 1000} s: cutting them`);
+      }
       heartbeat.close();
       tenants.close();
       await closeAgentSockets(wss);
       wss.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = stopListening();
       server.closeAllConnections();
       await closed;
       store.flushUsage();
       sql.close();
     })());
+  };
 
   return { url, port, close };
 }

@@ -16,6 +16,7 @@ export interface TenantEdge {
 export interface TenantHubsOptions {
   store: TenantStore;
   queueTimeoutMs?: number;
+  bodyTimeoutMs?: number;
   log: (line: string) => void;
 }
 
@@ -33,10 +34,10 @@ export class TenantHubs {
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
-    const { store, queueTimeoutMs, log } = this.#opts;
+    const { store, queueTimeoutMs, bodyTimeoutMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, log });
+    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, bodyTimeoutMs, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;

@@ -26,12 +26,25 @@ export const MODEL = 'facebook/opt-125m';
 
 let tenantSeq = 0;
 
-export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+export interface EdgeProcessOptions {
+  queueTimeoutS?: number;
+  /** 408 for a request body not all there after this long. */
+  bodyTimeoutS?: number;
+  /** Node only: 408 for request headers not all there after this long. */
+  headersTimeoutS?: number;
+  /** Node only: `--grace`. */
+  graceS?: number;
+}
+
+export async function startNodeEdgeProcess(opts: EdgeProcessOptions = {}): Promise<EdgeUnderTest & { child: Child }> {
   const dir = await mkdtemp(join(tmpdir(), 'vllama-edge-'));
   const port = await freePort();
   const adminToken = `adm-${Math.random().toString(36).slice(2)}`;
   const args = ['edge', '--port', String(port), '--data', dir, '--admin-token', adminToken];
   if (opts.queueTimeoutS !== undefined) args.push('--queue-timeout', String(opts.queueTimeoutS));
+  if (opts.bodyTimeoutS !== undefined) args.push('--body-timeout', String(opts.bodyTimeoutS));
+  if (opts.headersTimeoutS !== undefined) args.push('--headers-timeout', String(opts.headersTimeoutS));
+  if (opts.graceS !== undefined) args.push('--grace', String(opts.graceS));
   const child = await vllama(args, /listening on (http:\/\/\S+)/i);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
@@ -39,6 +52,7 @@ export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}
     kind: 'node',
     url,
     adminToken,
+    child,
     close: async () => {
       await child.stop();
       await rm(dir, { recursive: true, force: true });
@@ -46,10 +60,11 @@ export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}
   };
 }
 
-export async function startEdge(kind: HostKind, opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+export async function startEdge(kind: HostKind, opts: EdgeProcessOptions = {}): Promise<EdgeUnderTest> {
   if (kind === 'node') return startNodeEdgeProcess(opts);
   const { startWorkersEdge } = await import('../hosts/workers-host');
-  const edge = await startWorkersEdge({ queueTimeoutMs: opts.queueTimeoutS !== undefined ? opts.queueTimeoutS * 1000 : undefined });
+  const ms = (s: number | undefined) => (s !== undefined ? s * 1000 : undefined);
+  const edge = await startWorkersEdge({ queueTimeoutMs: ms(opts.queueTimeoutS), bodyTimeoutMs: ms(opts.bodyTimeoutS) });
   return { kind, ...edge };
 }
 
@@ -106,7 +121,7 @@ export const hostKinds: HostKind[] = process.env.VLLAMA_TEST_HOSTS
   : ['node', 'workers'];
 
 /** Starts an edge and a simulator together; if either fails, stops the other before rethrowing. */
-export async function startEdgeAndSim(kind: HostKind, edgeOpts: { queueTimeoutS?: number }, simArgs: string[] = []): Promise<[EdgeUnderTest, Child & { url: string }]> {
+export async function startEdgeAndSim(kind: HostKind, edgeOpts: EdgeProcessOptions, simArgs: string[] = []): Promise<[EdgeUnderTest, Child & { url: string }]> {
   const edgeP = startEdge(kind, edgeOpts);
   const simP = startSimProcess(simArgs);
   try {

@@ -1,0 +1,67 @@
+// What the edge checks of a client request before it builds a `request` frame:
+// everything that goes in the frame must pass the protocol's own schema and size
+// limit, or the agent would take the frame as a protocol violation and drop the
+// whole link (issue 13, defect 1). Any route that relays (/v1, /api) calls these.
+import { controlSchemas, MAX_CONTROL_PAYLOAD, type RequestHead } from '../../protocol/index';
+import { HttpError } from './errors';
+import { MAX_REQUEST_HEADER_BYTES, MAX_REQUEST_HEADERS } from './defaults';
+
+const head = controlSchemas.request.shape;
+
+/** Longest path and query a frame may carry (protocol/control.ts `request.path`). */
+export const MAX_REQUEST_PATH = head.path.maxLength ?? 2048;
+/** Longest `model` a frame may carry (protocol/control.ts `request.model`). */
+export const MAX_MODEL_LENGTH = head.model.unwrap().maxLength ?? 256;
+
+const encoder = new TextEncoder();
+
+export function uriTooLong(length: number): HttpError {
+  return new HttpError(414, 'uri_too_long', `The request URL is ${length} characters long; the limit is ${MAX_REQUEST_PATH}.`);
+}
+
+export function headersTooLarge(what: string): HttpError {
+  return new HttpError(431, 'request_headers_too_large', `Request headers are too large: ${what}.`);
+}
+
+/** 414 when a path and query cannot go in a frame; callable before anything else is read. */
+export function checkRequestPath(path: string): void {
+  if (path.length > MAX_REQUEST_PATH) throw uriTooLong(path.length);
+}
+
+/** 431 when the forwarded headers are too many or too large for one frame. */
+export function checkRequestHeaders(headers: Record<string, string>): void {
+  let count = 0;
+  let bytes = 0;
+  for (const name in headers) {
+    count++;
+    bytes += name.length + headers[name].length;
+  }
+  if (count > MAX_REQUEST_HEADERS) throw headersTooLarge(`${count} headers, the limit is ${MAX_REQUEST_HEADERS}`);
+  if (bytes > MAX_REQUEST_HEADER_BYTES) throw headersTooLarge(`${bytes} bytes, the limit is ${MAX_REQUEST_HEADER_BYTES}`);
+}
+
+/** 400 when a model name cannot go in a frame. */
+export function checkModelName(model: string): void {
+  if (model.length > MAX_MODEL_LENGTH) {
+    throw new HttpError(400, 'invalid_value', `The model name is ${model.length} characters long; the limit is ${MAX_MODEL_LENGTH}.`, { param: 'model' });
+  }
+}
+
+/**
+ * The last word before a frame is built: the head as the protocol's schema and
+ * size limit would judge it at the agent. Each field has its own check above with
+ * a specific status; this catches whatever those do not (a method over 16 chars).
+ */
+export function checkRelayHead(req: RequestHead): void {
+  checkRequestPath(req.path);
+  checkRequestHeaders(req.headers);
+  if (req.model !== undefined) checkModelName(req.model);
+  const parsed = controlSchemas.request.safeParse(req);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HttpError(400, 'invalid_request', `The request cannot be relayed: ${issue.path.join('.') || 'head'}: ${issue.message}.`);
+  }
+  // JSON escaping and UTF-8 can make the frame larger than the characters counted above.
+  const size = encoder.encode(JSON.stringify(req)).byteLength;
+  if (size > MAX_CONTROL_PAYLOAD) throw headersTooLarge(`the request head is ${size} bytes, the limit is ${MAX_CONTROL_PAYLOAD}`);
+}
