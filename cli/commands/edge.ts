@@ -22,6 +22,11 @@ export const edge: Command = {
       value: 'SECONDS',
       description: 'How long a request waits for an agent before 503 (default: 30)',
     },
+    heartbeat: {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'Heartbeat interval on agent sockets; a link silent for ~3 intervals is dropped (default: 15)',
+    },
   },
   async run(ctx) {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);
@@ -31,6 +36,8 @@ export const edge: Command = {
     const dataDir = stringFlag(ctx, 'data') ?? '.vllama/edge';
     const queueTimeout = numberFlag(ctx, 'queue-timeout');
     if (queueTimeout !== undefined && queueTimeout <= 0) throw new UsageError(`--queue-timeout must be positive, got ${queueTimeout}`);
+    const heartbeat = numberFlag(ctx, 'heartbeat');
+    if (heartbeat !== undefined && heartbeat <= 0) throw new UsageError(`--heartbeat must be positive, got ${heartbeat}`);
 
     let adminToken = stringFlag(ctx, 'admin-token') ?? (process.env.VLLAMA_ADMIN_TOKEN || undefined);
     if (!adminToken) {
@@ -50,6 +57,7 @@ export const edge: Command = {
       dataDir,
       adminToken,
       queueTimeoutMs: queueTimeout === undefined ? undefined : Math.max(1, Math.round(queueTimeout * 1000)),
+      heartbeatMs: heartbeat === undefined ? undefined : Math.max(1, Math.round(heartbeat * 1000)),
       log,
     });
     process.stdout.write(

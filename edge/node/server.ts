@@ -25,6 +25,8 @@ export interface NodeEdgeOptions {
   adminToken: string;
   /** How long a request waits for an agent before 503; the Hub's default when unset. */
   queueTimeoutMs?: number;
+  /** Heartbeat interval on agent sockets (defaults.ts AGENT_PING_INTERVAL_MS); tests of stalled links shorten it. */
+  heartbeatMs?: number;
   log?: (line: string) => void;
 }
 
@@ -41,14 +43,14 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const sql = openSqlite(join(opts.dataDir, 'vllama.db'));
   migrate(sql);
   const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
-  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, log });
+  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, heartbeatMs: opts.heartbeatMs, log });
   const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
   const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, log });
 
   // Agent frames are binary; compressing them would cost CPU per message for little gain on token chunks.
   const wss = new WebSocketServer({ noServer: true, maxPayload: AGENT_MAX_PAYLOAD, perMessageDeflate: false });
   wss.on('error', (err) => log(`agent websocket server error: ${err.message}`));
-  const heartbeat = new Heartbeat(AGENT_PING_INTERVAL_MS, AGENT_MISSED_PONGS);
+  const heartbeat = new Heartbeat(opts.heartbeatMs ?? AGENT_PING_INTERVAL_MS, AGENT_MISSED_PONGS);
 
   // No `websocket` option here: the upgrade is ours (see agent-upgrade.ts), so hono's adapter adds no listener.
   const server = createAdaptorServer({ fetch: directBodyFetch(app), hostname: host }) as Server;

@@ -16,6 +16,7 @@ export interface TenantEdge {
 export interface TenantHubsOptions {
   store: TenantStore;
   queueTimeoutMs?: number;
+  heartbeatMs?: number;
   log: (line: string) => void;
 }
 
@@ -33,9 +34,9 @@ export class TenantHubs {
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
-    const { store, queueTimeoutMs, log } = this.#opts;
+    const { store, queueTimeoutMs, heartbeatMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
-    const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
+    const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, schedule: setImmediate, directBodies: true, log });
     const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);

@@ -26,12 +26,13 @@ export const MODEL = 'facebook/opt-125m';
 
 let tenantSeq = 0;
 
-export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number; heartbeatS?: number } = {}): Promise<EdgeUnderTest> {
   const dir = await mkdtemp(join(tmpdir(), 'vllama-edge-'));
   const port = await freePort();
   const adminToken = `adm-${Math.random().toString(36).slice(2)}`;
   const args = ['edge', '--port', String(port), '--data', dir, '--admin-token', adminToken];
   if (opts.queueTimeoutS !== undefined) args.push('--queue-timeout', String(opts.queueTimeoutS));
+  if (opts.heartbeatS !== undefined) args.push('--heartbeat', String(opts.heartbeatS));
   const child = await vllama(args, /listening on (http:\/\/\S+)/i);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
