@@ -151,6 +151,43 @@ describe.each(hostKinds)('the agent link on the %s edge', (kind) => {
     expect(prompt).toBeLessThanOrEqual(JSON.stringify(ask).length + PROMPT_TOKEN_SLACK);
   });
 
+  // workerd tells a Durable Object nothing about a socket's send buffer, so only the Node host can see a backlog.
+  it.runIf(kind === 'node')('closes an agent that stops reading (unsolicited pongs do not keep it alive), while another tenant is served', async () => {
+    const other = await createTenant(edge, 'deaf');
+    const rogue = await RogueAgent.connect(edge, other);
+    rogues.push(rogue);
+    // Loopback absorbs ~36 MiB in kernel buffers (tcp_rmem max 32 MiB + tcp_wmem 4 MiB) before
+    // anything queues in the edge: 8 uploads of 7 MiB go past that.
+    const want = 8;
+    rogue.handler = (req, agent) => {
+      // Grant all the credit there is, then stop reading once every upload has begun.
+      agent.send(controlFrame('window', req.stream, { bytes: 2 ** 30 }));
+      if (agent.requests.length === want) agent.stopReading();
+    };
+    const pongs = setInterval(() => rogue.ws.readyState === rogue.ws.OPEN && rogue.ws.pong(), 1000);
+    try {
+      const big = JSON.stringify({ ...ask, messages: [{ role: 'user', content: 'x'.repeat(7 * 1024 * 1024) }] });
+      const uploads = Array.from({ length: want }, () =>
+        fetch(`${edge.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' }, body: big })
+          .then(async (r) => (await r.text(), r.status), () => 0),
+      );
+      const agentsOf = async () => {
+        const r = await fetch(`${edge.url}/admin/v1/tenants`, { headers: { authorization: `Bearer ${edge.adminToken}` } });
+        return ((await r.json()) as { data: { name: string; agents: unknown[] }[] }).data.find((t) => t.name === other.tenant)?.agents.length ?? 0;
+      };
+      await bounded((async () => { while (rogue.requests.length < want) await new Promise((r) => setTimeout(r, 100)); })(), 'uploads to reach the agent');
+      // Meanwhile the edge answers everyone else.
+      expect(await streamTokens(client, 20)).toEqual({ n: 20, finish: 'length' });
+      expect((await fetch(`${edge.url}/healthz`)).ok).toBe(true);
+      // Closed once its backlog has not drained for AGENT_DRAIN_TIMEOUT_MS (20 s).
+      await bounded((async () => { while ((await agentsOf()) > 0) await new Promise((r) => setTimeout(r, 500)); })(), 'the deaf agent to be dropped', 45_000);
+      const statuses = await bounded(Promise.all(uploads), 'the uploads to be answered');
+      for (const status of statuses) expect(status).toBeGreaterThanOrEqual(500);
+    } finally {
+      clearInterval(pongs);
+    }
+  }, 90_000);
+
   it('retries a request that failed before any response byte on another agent, and takes an agent with a dead upstream out of rotation', async () => {
     const pair = await createTenant(edge, 'failover');
     const doomed = await startSimProcess(['--step-base-ms', '1']);

@@ -30,6 +30,11 @@ export const edge: Command = {
     },
     'body-timeout': { type: 'string', value: 'SECONDS', description: 'How long a request body may take to arrive before 408 (default: 60)' },
     'headers-timeout': { type: 'string', value: 'SECONDS', description: 'How long request headers may take to arrive before 408 (default: 10)' },
+    heartbeat: {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'Heartbeat interval on agent sockets; a link silent for ~3 intervals is dropped (default: 15)',
+    },
   },
   async run(ctx) {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);
@@ -47,6 +52,7 @@ export const edge: Command = {
     const graceMs = seconds('grace', 0) ?? SHUTDOWN_GRACE_MS;
     const bodyTimeoutMs = seconds('body-timeout', 0.001);
     const headersTimeoutMs = seconds('headers-timeout', 0.001);
+    const heartbeatMs = seconds('heartbeat', 0.001);
 
     let adminToken = stringFlag(ctx, 'admin-token') ?? (process.env.VLLAMA_ADMIN_TOKEN || undefined);
     if (!adminToken) {
@@ -68,6 +74,7 @@ export const edge: Command = {
       queueTimeoutMs: queueTimeout === undefined ? undefined : Math.max(1, Math.round(queueTimeout * 1000)),
       bodyTimeoutMs,
       headersTimeoutMs,
+      heartbeatMs,
       log,
     });
     process.stdout.write(

@@ -16,7 +16,7 @@ import {
 } from '../../protocol/index';
 
 /** Checks the first frame; returns the hello and the welcome to send, or the error to close with. */
-export function acceptHello(frame: Frame): Result<{ hello: Hello; welcome: Frame }> {
+export function acceptHello(frame: Frame, heartbeatMs = HEARTBEAT_INTERVAL_MS): Result<{ hello: Hello; welcome: Frame }> {
   if (frame.type !== FrameType.hello || frame.stream !== CONNECTION_STREAM) {
     return { ok: false, error: new ProtocolError('ERR_HANDSHAKE', 'the first frame must be hello on stream 0', CloseCode.policyViolation) };
   }
@@ -27,7 +27,7 @@ export function acceptHello(frame: Frame): Result<{ hello: Hello; welcome: Frame
   const welcome = controlFrame('welcome', CONNECTION_STREAM, {
     protocol: version.value,
     initialWindow: INITIAL_STREAM_WINDOW,
-    heartbeatMs: HEARTBEAT_INTERVAL_MS,
+    heartbeatMs,
   });
   return { ok: true, value: { hello: hello.value, welcome } };
 }

@@ -45,6 +45,8 @@ export interface LinkOptions {
   headTimeoutMs?: number;
   /** HubOptions.drainTimeoutMs. */
   drainTimeoutMs?: number;
+  /** HubOptions.heartbeatMs: the interval `welcome` asks the agent to use. */
+  heartbeatMs?: number;
 }
 
 export class AgentLink implements AgentConnection, StreamLink {
@@ -254,7 +256,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   }
 
   #handshake(frame: Frame): ProtocolError | undefined {
-    const accepted = acceptHello(frame);
+    const accepted = acceptHello(frame, this.#opts.heartbeatMs);
     if (!accepted.ok) return accepted.error;
     this.send(accepted.value.welcome); // before any request frame: same batch, earlier place
     this.#becomeLive(accepted.value.hello);

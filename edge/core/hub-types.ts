@@ -105,6 +105,8 @@ export interface HubOptions {
   maxQueue?: number;
   /** How long a stream waits for the agent's response head before 504 (defaults.ts RESPONSE_HEAD_TIMEOUT_MS). */
   headTimeoutMs?: number;
+  /** Heartbeat interval `welcome` names (protocol HEARTBEAT_INTERVAL_MS); the Node host pings at the same pace. */
+  heartbeatMs?: number;
   /** How long an agent socket may stay over its send high-water mark before 1008 (defaults.ts AGENT_DRAIN_TIMEOUT_MS). */
   drainTimeoutMs?: number;
   /** How long a new agent socket may stay silent before it is closed 1008 (defaults.ts HELLO_TIMEOUT_MS); not for restored sockets. */

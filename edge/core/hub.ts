@@ -19,6 +19,7 @@ const optionsSchema = z.object({
   helloTimeoutMs: z.number().int().positive().optional(),
   headTimeoutMs: z.number().int().positive().optional(),
   drainTimeoutMs: z.number().int().positive().optional(),
+  heartbeatMs: z.number().int().positive().optional(),
   directBodies: z.boolean().optional(),
   schedule: z.custom<HubOptions['schedule']>((v) => typeof v === 'function', 'schedule must be a function'),
 });
@@ -36,6 +37,7 @@ export class Hub {
   #helloTimeoutMs: number;
   #headTimeoutMs: number | undefined;
   #drainTimeoutMs: number | undefined;
+  #heartbeatMs: number | undefined;
   #graceUntil: number;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Live agents by agentId (handshake done). */
@@ -77,6 +79,7 @@ export class Hub {
     this.#helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     this.#headTimeoutMs = opts.headTimeoutMs;
     this.#drainTimeoutMs = opts.drainTimeoutMs;
+    this.#heartbeatMs = opts.heartbeatMs;
     this.#queue = new WaitQueue(opts.maxQueue ?? MAX_QUEUE);
     this.#graceUntil = this.#now() + (opts.startupGraceMs ?? STARTUP_GRACE_MS);
   }
@@ -94,6 +97,7 @@ export class Hub {
       directBodies: this.#directBodies,
       headTimeoutMs: this.#headTimeoutMs,
       drainTimeoutMs: this.#drainTimeoutMs,
+      heartbeatMs: this.#heartbeatMs,
     });
     if (this.#closed) {
       link.close(1001, 'edge shutting down');

@@ -42,6 +42,8 @@ export interface NodeEdgeOptions {
   bodyTimeoutMs?: number;
   /** How long the request line and headers may take before 408 (defaults.ts HEADERS_TIMEOUT_MS). */
   headersTimeoutMs?: number;
+  /** Heartbeat interval on agent sockets (defaults.ts AGENT_PING_INTERVAL_MS); tests of stalled links shorten it. */
+  heartbeatMs?: number;
   log?: (line: string) => void;
 }
 
@@ -65,7 +67,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const headersTimeoutMs = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, bodyTimeoutMs, log });
+  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, bodyTimeoutMs, heartbeatMs: opts.heartbeatMs, log });
   const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
   const clientAddress = (_req: Request, env: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
   const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, clientAddress, throttle: new AuthThrottle(), log });
@@ -78,7 +80,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   // Agent frames are binary; compressing them would cost CPU per message for little gain on token chunks.
   const wss = new WebSocketServer({ noServer: true, maxPayload: AGENT_MAX_PAYLOAD, perMessageDeflate: false });
   wss.on('error', (err) => log(`agent websocket server error: ${err.message}`));
-  const heartbeat = new Heartbeat(AGENT_PING_INTERVAL_MS, AGENT_MISSED_PONGS);
+  const heartbeat = new Heartbeat(opts.heartbeatMs ?? AGENT_PING_INTERVAL_MS, AGENT_MISSED_PONGS);
 
   // No `websocket` option here: the upgrade is ours (see agent-upgrade.ts), so hono's adapter adds no listener.
   const server = createAdaptorServer({

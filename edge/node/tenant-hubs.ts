@@ -17,6 +17,7 @@ export interface TenantHubsOptions {
   store: TenantStore;
   queueTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  heartbeatMs?: number;
   log: (line: string) => void;
 }
 
@@ -34,9 +35,9 @@ export class TenantHubs {
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
-    const { store, queueTimeoutMs, bodyTimeoutMs, log } = this.#opts;
+    const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
-    const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
+    const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, schedule: setImmediate, directBodies: true, log });
     const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, bodyTimeoutMs, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);

@@ -34,6 +34,8 @@ export interface EdgeProcessOptions {
   headersTimeoutS?: number;
   /** Node only: `--grace`. */
   graceS?: number;
+  /** `--heartbeat`: seconds between the edge's pings to its agents. */
+  heartbeatS?: number;
 }
 
 export async function startNodeEdgeProcess(opts: EdgeProcessOptions = {}): Promise<EdgeUnderTest & { child: Child }> {
@@ -45,6 +47,7 @@ export async function startNodeEdgeProcess(opts: EdgeProcessOptions = {}): Promi
   if (opts.bodyTimeoutS !== undefined) args.push('--body-timeout', String(opts.bodyTimeoutS));
   if (opts.headersTimeoutS !== undefined) args.push('--headers-timeout', String(opts.headersTimeoutS));
   if (opts.graceS !== undefined) args.push('--grace', String(opts.graceS));
+  if (opts.heartbeatS !== undefined) args.push('--heartbeat', String(opts.heartbeatS));
   const child = await vllama(args, /listening on (http:\/\/\S+)/i);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
