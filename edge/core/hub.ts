@@ -9,6 +9,8 @@ import { agentLost, clientClosed, edgeClosing, internalError, modelNotFound, noA
 import type { AgentConnection, AgentInfo, AgentSocket, HubOptions, LinkMemory, RelayRequest, StreamInfo } from './hub-types';
 import { Relay, type RelayHooks } from './relay';
 import { WaitQueue } from './queue';
+import type { EdgeMetrics } from './metrics';
+import { meteredConnection, meteredSocket } from './metrics-tunnel';
 
 const optionsSchema = z.object({
   tenant: z.string().min(1),
@@ -29,6 +31,7 @@ export class Hub {
   #directBodies: boolean;
   #now: () => number;
   #log: (line: string) => void;
+  #metrics: EdgeMetrics | undefined;
   #queueTimeoutMs: number;
   #helloTimeoutMs: number;
   #graceUntil: number;
@@ -67,6 +70,7 @@ export class Hub {
     this.#now = opts.now ?? Date.now;
     const log = opts.log ?? (() => {});
     this.#log = (line) => log(`[hub ${this.#tenant}] ${line}`);
+    this.#metrics = opts.metrics;
     this.#queueTimeoutMs = opts.queueTimeoutMs ?? QUEUE_TIMEOUT_MS;
     this.#helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     this.#queue = new WaitQueue(opts.maxQueue ?? MAX_QUEUE);
@@ -78,7 +82,8 @@ export class Hub {
    * via socket.remember, and its memory) the agent is live at once, no handshake;
    * otherwise it must say hello within the hello timeout.
    */
-  connect(socket: AgentSocket, restored?: Hello, memory?: LinkMemory): AgentConnection {
+  connect(agentSocket: AgentSocket, restored?: Hello, memory?: LinkMemory): AgentConnection {
+    const socket = this.#metrics ? meteredSocket(agentSocket, this.#tenant, this.#metrics) : agentSocket;
     const link = new AgentLink(socket, this.#events, { schedule: this.#schedule, now: this.#now, log: this.#log, directBodies: this.#directBodies });
     if (this.#closed) {
       link.close(1001, 'edge shutting down');
@@ -90,7 +95,7 @@ export class Hub {
     } else {
       link.awaitHello(this.#helloTimeoutMs);
     }
-    return link;
+    return this.#metrics ? meteredConnection(link, this.#tenant, this.#metrics) : link;
   }
 
   /** Relays one request to an agent serving req.model; resolves to the client Response. Rejects with HttpError. */
@@ -112,6 +117,11 @@ export class Hub {
 
   agents(): AgentInfo[] {
     return [...this.#links.values()].map((link) => link.info());
+  }
+
+  /** Requests waiting for an agent (metrics). */
+  get queued(): number {
+    return this.#queue.size;
   }
 
   /** Open streams and what each holds for its client (admin API). */
@@ -154,6 +164,7 @@ export class Hub {
     } else {
       this.#queue.unshift(relay);
     }
+    relay.queuedAt = this.#now();
     relay.wait(this.#queueTimeoutMs, () => this.#expire(relay));
   }
 
@@ -168,6 +179,8 @@ export class Hub {
 
   #dispatch(relay: Relay, link: AgentLink): void {
     relay.stopWaiting();
+    if (this.#metrics) this.#metrics.queueWait(this.#tenant, relay.queuedAt ? (this.#now() - relay.queuedAt) / 1000 : 0);
+    relay.queuedAt = 0;
     relay.attempts++;
     relay.stream = link.open(relay);
   }
@@ -246,6 +259,7 @@ export class Hub {
     const previous = this.#links.get(id);
     this.#links.set(id, link);
     if (previous && previous !== link) previous.close(4000, 'replaced by a newer connection of the same agent');
+    this.#metrics?.agentConnected(this.#tenant, id);
     this.#pump();
   }
 
@@ -257,6 +271,7 @@ export class Hub {
   #onClosed(link: AgentLink): void {
     const id = link.agentId!;
     if (this.#links.get(id) === link) this.#links.delete(id);
+    this.#metrics?.agentDisconnected(this.#tenant, id);
     this.#noteServed(link.hello!.models);
     this.#log(`agent ${id}: gone`);
   }

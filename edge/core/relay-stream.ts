@@ -113,6 +113,7 @@ export class RelayStream {
     const wasStreaming = this.#phase === 'streaming';
     this.#close();
     if (wasStreaming) {
+      this.#relay.broke(err.code);
       this.#body?.abort(err);
       this.#relay.finish();
     } else {
@@ -126,6 +127,7 @@ export class RelayStream {
     const wasStreaming = this.#phase === 'streaming';
     this.#phase = 'over';
     if (!wasStreaming) return this.#relay.lost();
+    this.#relay.broke('agent_disconnected');
     this.#endBodyWithError(new HttpError(502, 'agent_disconnected', `The agent disconnected mid-response (${why}).`));
     this.#relay.finish();
   }
@@ -157,7 +159,10 @@ export class RelayStream {
     if (this.#phase === 'opening') {
       this.#refuse('The agent sent body bytes before a response.');
     } else if (this.#body) {
-      if (payload.byteLength > 0) this.#body.push(payload);
+      if (payload.byteLength > 0) {
+        this.#relay.data();
+        this.#body.push(payload);
+      }
     } else {
       this.#consumed(payload.byteLength); // a null-body status: nothing to hold
     }
@@ -211,6 +216,7 @@ export class RelayStream {
     const wasStreaming = this.#phase === 'streaming';
     this.#close();
     if (!wasStreaming) return this.#relay.fail(err);
+    this.#relay.broke(err.code);
     this.#endBodyWithError(err);
     this.#relay.finish();
   }
