@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadOrCreateAdminTokenFile } from '../../edge/node/admin-token';
 import { startNodeEdge } from '../../edge/node/server';
 import { intFlag, numberFlag, stringFlag, UsageError, type Command } from '../command';
+import { LOG_FLAGS, loggerFromFlags } from '../logger';
 
 export const edge: Command = {
   name: 'edge',
@@ -22,6 +23,10 @@ export const edge: Command = {
       value: 'SECONDS',
       description: 'How long a request waits for an agent before 503 (default: 30)',
     },
+    'metrics-port': { type: 'string', value: 'N', description: 'Also serve GET /metrics without auth on this port (default: only /metrics behind the admin token)' },
+    'metrics-host': { type: 'string', value: 'ADDR', description: 'Address of the --metrics-port listener', default: '127.0.0.1' },
+    'status-token': { type: 'string', value: 'T', description: 'Read-only token for the /status page (default: $VLLAMA_STATUS_TOKEN; the admin token always works)' },
+    ...LOG_FLAGS,
   },
   async run(ctx) {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);
@@ -43,8 +48,15 @@ export const edge: Command = {
       );
     }
 
-    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const metricsPort = intFlag(ctx, 'metrics-port');
+    if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65535)) throw new UsageError(`--metrics-port must be 0–65535, got ${metricsPort}`);
+    const logger = loggerFromFlags(ctx, 'edge');
+    const log = (line: string) => logger.warn(line);
     const server = await startNodeEdge({
+      logger,
+      metricsPort,
+      metricsHost: stringFlag(ctx, 'metrics-host'),
+      statusToken: stringFlag(ctx, 'status-token') ?? (process.env.VLLAMA_STATUS_TOKEN || undefined),
       port,
       host,
       dataDir,
@@ -57,6 +69,8 @@ export const edge: Command = {
         `  OpenAI API : ${server.url}/v1\n` +
         `  agents     : ${server.url.replace(/^http/, 'ws')}/agent/v1/connect\n` +
         `  admin      : ${server.url}/admin/v1\n` +
+        `  status     : ${server.url}/status\n` +
+        `  metrics    : ${server.metricsUrl ?? `${server.url}/metrics (admin token)`}\n` +
         `  database   : ${join(dataDir, 'vllama.db')}\n`,
     );
 

@@ -6,6 +6,7 @@ import { invalidApiKey, notFound, onError } from './error-handler';
 import { HttpError } from './errors';
 import { parseApiKey } from './keys';
 import { ADMIN_BASE } from './routes-admin';
+import { STATUS_PATH } from './routes-status';
 
 interface FetchApp {
   fetch(req: Request, env?: unknown): Response | Promise<Response>;
@@ -15,6 +16,10 @@ export interface EdgeAppOptions {
   admin: FetchApp;
   /** The OpenAI app of a tenant that exists; undefined for an unknown tenant. */
   tenantApp(tenant: string): FetchApp | undefined;
+  /** The status page (routes-status.ts), where the host serves one. */
+  status?: FetchApp;
+  /** `GET /metrics` (the Node host's Prometheus text; it checks the admin token itself). */
+  metrics?: FetchApp;
   log?: (line: string) => void;
 }
 
@@ -24,6 +29,9 @@ export function edgeApp(opts: EdgeAppOptions): Hono {
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   app.all(`${ADMIN_BASE}/*`, (c) => opts.admin.fetch(c.req.raw));
+  const { status, metrics } = opts;
+  if (status) app.all(`${STATUS_PATH}/*`, (c) => status.fetch(c.req.raw)).all(STATUS_PATH, (c) => status.fetch(c.req.raw));
+  if (metrics) app.get('/metrics', (c) => metrics.fetch(c.req.raw));
 
   // Routed on the key's tenant part alone; the tenant's app verifies the key itself.
   app.all('/v1/*', (c) => {

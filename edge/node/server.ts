@@ -5,7 +5,12 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
+import { collectDefaultMetrics } from 'prom-client';
 import { edgeApp } from '../core/app';
+import { lineLog, type EdgeLogger } from '../core/log';
+import { teeMetrics } from '../core/metrics';
+import { FigureBook } from '../core/metrics-figures';
+import { statusRoutes } from '../core/routes-status';
 import { AGENT_MAX_PAYLOAD, AGENT_MISSED_PONGS, AGENT_PING_INTERVAL_MS, USAGE_FLUSH_MS } from '../core/defaults';
 import { adminRoutes } from '../core/routes-admin';
 import { migrate } from '../core/schema';
@@ -14,6 +19,9 @@ import { agentUpgradeHandler } from './agent-upgrade';
 import { Heartbeat } from './heartbeat';
 import { directBodyFetch } from './direct-body';
 import { openSqlite } from './sqlite';
+import { listenMetrics, metricsRoute } from './metrics-http';
+import { PromEdgeMetrics } from './metrics';
+import { uplotAssets } from './status-assets';
 import { TenantHubs } from './tenant-hubs';
 
 export interface NodeEdgeOptions {
@@ -26,24 +34,50 @@ export interface NodeEdgeOptions {
   /** How long a request waits for an agent before 503; the Hub's default when unset. */
   queueTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Structured logs (a pino logger): one line per request; `log` lines go to it at warn unless `log` is given. */
+  logger?: EdgeLogger;
+  /** A separate listener for `GET /metrics` without auth (0 = any free port); unset: only `/metrics` behind the admin token. */
+  metricsPort?: number;
+  /** Address of that listener (default 127.0.0.1: metrics stay on the machine unless asked). */
+  metricsHost?: string;
+  /** A read-only token that opens the status page (beside the admin token). */
+  statusToken?: string;
 }
 
 export interface NodeEdge {
   url: string;
   port: number;
+  /** The separate metrics listener's URL, when one was asked for. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
 export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const host = opts.host ?? '127.0.0.1';
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const log = opts.log ?? (opts.logger ? lineLog(opts.logger) : (line: string) => process.stderr.write(`${line}\n`));
   mkdirSync(opts.dataDir, { recursive: true });
   const sql = openSqlite(join(opts.dataDir, 'vllama.db'));
   migrate(sql);
   const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
-  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, log });
-  const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
-  const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, log });
+  const figures = new FigureBook();
+  // The view is read at scrape time, after `tenants` exists.
+  const prom = new PromEdgeMetrics({ hubs: () => tenants.hubs() });
+  collectDefaultMetrics({ register: prom.registry, prefix: 'vllama_edge_' });
+  const metrics = teeMetrics(prom, figures);
+  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, log, metrics, logger: opts.logger });
+  const hubFor = (t: string) => {
+    const hub = tenants.peek(t);
+    return { agents: () => hub?.agents() ?? [], streams: () => hub?.streams() ?? [], metrics: () => figures.of(t).toJSON() };
+  };
+  const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor, log });
+  const status = statusRoutes({
+    adminToken: opts.adminToken,
+    statusToken: opts.statusToken,
+    source: { listTenants: () => store.listTenants(), usage: (t) => store.usage(t), agents: (t) => hubFor(t).agents(), figures: (t) => figures.of(t).toJSON() },
+    assets: uplotAssets(),
+    log,
+  });
+  const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, status, metrics: metricsRoute(prom, opts.adminToken), log });
 
   // Agent frames are binary; compressing them would cost CPU per message for little gain on token chunks.
   const wss = new WebSocketServer({ noServer: true, maxPayload: AGENT_MAX_PAYLOAD, perMessageDeflate: false });
@@ -68,6 +102,8 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
     throw err;
   }
   server.on('error', (err) => log(`edge server error: ${err.message}`));
+  const metricsListener =
+    opts.metricsPort === undefined ? undefined : await listenMetrics(prom, opts.metricsHost ?? '127.0.0.1', opts.metricsPort);
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
@@ -77,6 +113,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       heartbeat.close();
+      await metricsListener?.close();
       tenants.close();
       await closeAgentSockets(wss);
       wss.close();
@@ -87,7 +124,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
       sql.close();
     })());
 
-  return { url, port, close };
+  return { url, port, metricsUrl: metricsListener?.url, close };
 }
 
 /** Closes agent sockets with 1001 so agents redial at once; terminates any still open after a grace period. */
