@@ -5,6 +5,7 @@ import { loadOrCreateAdminTokenFile } from '../../edge/node/admin-token';
 import { startNodeEdge } from '../../edge/node/server';
 import { intFlag, numberFlag, stringFlag, UsageError, type Command } from '../command';
 import { LOG_FLAGS, loggerFromFlags } from '../logger';
+import { listenMetrics } from '../metrics-listener';
 
 export const edge: Command = {
   name: 'edge',
@@ -54,8 +55,6 @@ export const edge: Command = {
     const log = (line: string) => logger.warn(line);
     const server = await startNodeEdge({
       logger,
-      metricsPort,
-      metricsHost: stringFlag(ctx, 'metrics-host'),
       statusToken: stringFlag(ctx, 'status-token') ?? (process.env.VLLAMA_STATUS_TOKEN || undefined),
       port,
       host,
@@ -64,13 +63,15 @@ export const edge: Command = {
       queueTimeoutMs: queueTimeout === undefined ? undefined : Math.max(1, Math.round(queueTimeout * 1000)),
       log,
     });
+    const metricsListener =
+      metricsPort === undefined ? undefined : await listenMetrics(server.metrics, stringFlag(ctx, 'metrics-host') ?? '127.0.0.1', metricsPort);
     process.stdout.write(
       `vllama edge listening on ${server.url}\n` +
         `  OpenAI API : ${server.url}/v1\n` +
         `  agents     : ${server.url.replace(/^http/, 'ws')}/agent/v1/connect\n` +
         `  admin      : ${server.url}/admin/v1\n` +
         `  status     : ${server.url}/status\n` +
-        `  metrics    : ${server.metricsUrl ?? `${server.url}/metrics (admin token)`}\n` +
+        `  metrics    : ${metricsListener?.url ?? `${server.url}/metrics (admin token)`}\n` +
         `  database   : ${join(dataDir, 'vllama.db')}\n`,
     );
 
@@ -85,6 +86,7 @@ export const edge: Command = {
       process.on('SIGTERM', stop);
     });
     log(`vllama edge: ${signal}, shutting down (send it again to force)`);
+    await metricsListener?.close();
     await server.close();
     log('vllama edge: stopped');
     return 0;

@@ -19,7 +19,7 @@ import { agentUpgradeHandler } from './agent-upgrade';
 import { Heartbeat } from './heartbeat';
 import { directBodyFetch } from './direct-body';
 import { openSqlite } from './sqlite';
-import { listenMetrics, metricsRoute } from './metrics-http';
+import { metricsRoute, type MetricsText } from './metrics-http';
 import { PromEdgeMetrics } from './metrics';
 import { uplotAssets } from './status-assets';
 import { TenantHubs } from './tenant-hubs';
@@ -36,10 +36,6 @@ export interface NodeEdgeOptions {
   log?: (line: string) => void;
   /** Structured logs (a pino logger): one line per request; `log` lines go to it at warn unless `log` is given. */
   logger?: EdgeLogger;
-  /** A separate listener for `GET /metrics` without auth (0 = any free port); unset: only `/metrics` behind the admin token. */
-  metricsPort?: number;
-  /** Address of that listener (default 127.0.0.1: metrics stay on the machine unless asked). */
-  metricsHost?: string;
   /** A read-only token that opens the status page (beside the admin token). */
   statusToken?: string;
 }
@@ -47,8 +43,8 @@ export interface NodeEdgeOptions {
 export interface NodeEdge {
   url: string;
   port: number;
-  /** The separate metrics listener's URL, when one was asked for. */
-  metricsUrl?: string;
+  /** The Prometheus text (for a listener of its own, cli/metrics-listener.ts). */
+  metrics: MetricsText;
   close(): Promise<void>;
 }
 
@@ -102,8 +98,6 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
     throw err;
   }
   server.on('error', (err) => log(`edge server error: ${err.message}`));
-  const metricsListener =
-    opts.metricsPort === undefined ? undefined : await listenMetrics(prom, opts.metricsHost ?? '127.0.0.1', opts.metricsPort);
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
@@ -113,7 +107,6 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       heartbeat.close();
-      await metricsListener?.close();
       tenants.close();
       await closeAgentSockets(wss);
       wss.close();
@@ -124,7 +117,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
       sql.close();
     })());
 
-  return { url, port, metricsUrl: metricsListener?.url, close };
+  return { url, port, metrics: prom, close };
 }
 
 /** Closes agent sockets with 1001 so agents redial at once; terminates any still open after a grace period. */
