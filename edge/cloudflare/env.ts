@@ -9,6 +9,8 @@ export interface Env {
   REGISTRY: DurableObjectNamespace<RegistryDO>;
   /** Secret (`wrangler secret put ADMIN_TOKEN`); the admin API answers 401 to everyone while it is unset. */
   ADMIN_TOKEN?: string;
+  /** Optional secret: a read-only token that opens /status (the admin token always does). */
+  STATUS_TOKEN?: string;
   /** Milliseconds a request waits for an agent before 503; the Hub's default when unset. */
   QUEUE_TIMEOUT_MS?: string;
   /** "1" enables the /__test/* hooks; only the test host sets it (`--var`). Never set it in production. */

@@ -20,6 +20,8 @@ export interface WorkersEdgeOptions {
   adminToken?: string;
   /** QUEUE_TIMEOUT_MS: how long a request waits for an agent before 503. */
   queueTimeoutMs?: number;
+  /** STATUS_TOKEN: a read-only token for /status. */
+  statusToken?: string;
   /** Enables the /__test/* hooks (VLLAMA_TEST_HOOKS=1); default true. */
   testHooks?: boolean;
   /** How long to wait for GET /healthz; wrangler dev usually needs 10–20 s. */
@@ -118,6 +120,7 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
     '--var', `ADMIN_TOKEN:${opts.adminToken}`,
   ];
   if (opts.queueTimeoutMs !== undefined) args.push('--var', `QUEUE_TIMEOUT_MS:${opts.queueTimeoutMs}`);
+  if (opts.statusToken !== undefined) args.push('--var', `STATUS_TOKEN:${opts.statusToken}`);
   if (opts.testHooks !== false) args.push('--var', 'VLLAMA_TEST_HOOKS:1');
 
   const child = spawn(process.execPath, args, {

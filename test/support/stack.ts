@@ -26,12 +26,19 @@ export const MODEL = 'facebook/opt-125m';
 
 let tenantSeq = 0;
 
-export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+export interface EdgeStartOptions {
+  queueTimeoutS?: number;
+  /** A read-only token for /status (--status-token; STATUS_TOKEN on Workers). */
+  statusToken?: string;
+}
+
+export async function startNodeEdgeProcess(opts: EdgeStartOptions = {}): Promise<EdgeUnderTest> {
   const dir = await mkdtemp(join(tmpdir(), 'vllama-edge-'));
   const port = await freePort();
   const adminToken = `adm-${Math.random().toString(36).slice(2)}`;
   const args = ['edge', '--port', String(port), '--data', dir, '--admin-token', adminToken];
   if (opts.queueTimeoutS !== undefined) args.push('--queue-timeout', String(opts.queueTimeoutS));
+  if (opts.statusToken !== undefined) args.push('--status-token', opts.statusToken);
   const child = await vllama(args, /listening on (http:\/\/\S+)/i);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
@@ -46,10 +53,10 @@ export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}
   };
 }
 
-export async function startEdge(kind: HostKind, opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+export async function startEdge(kind: HostKind, opts: EdgeStartOptions = {}): Promise<EdgeUnderTest> {
   if (kind === 'node') return startNodeEdgeProcess(opts);
   const { startWorkersEdge } = await import('../hosts/workers-host');
-  const edge = await startWorkersEdge({ queueTimeoutMs: opts.queueTimeoutS !== undefined ? opts.queueTimeoutS * 1000 : undefined });
+  const edge = await startWorkersEdge({ queueTimeoutMs: opts.queueTimeoutS !== undefined ? opts.queueTimeoutS * 1000 : undefined, statusToken: opts.statusToken });
   return { kind, ...edge };
 }
 
@@ -106,7 +113,7 @@ export const hostKinds: HostKind[] = process.env.VLLAMA_TEST_HOSTS
   : ['node', 'workers'];
 
 /** Starts an edge and a simulator together; if either fails, stops the other before rethrowing. */
-export async function startEdgeAndSim(kind: HostKind, edgeOpts: { queueTimeoutS?: number }, simArgs: string[] = []): Promise<[EdgeUnderTest, Child & { url: string }]> {
+export async function startEdgeAndSim(kind: HostKind, edgeOpts: EdgeStartOptions, simArgs: string[] = []): Promise<[EdgeUnderTest, Child & { url: string }]> {
   const edgeP = startEdge(kind, edgeOpts);
   const simP = startSimProcess(simArgs);
   try {
