@@ -32,8 +32,8 @@ export function statusPage(snapshot: StatusSnapshot): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vllama status</title>
 <link rel="stylesheet" href="/status/uplot.css"><style>${STYLE}</style></head>
 <body><h1>vllama status</h1><div class="muted" id="updated"></div>
-<h2>Last 15 minutes</h2><div class="figures" id="figures"></div>
-<div id="chart"></div>
+<h2>Traffic</h2><div class="figures" id="figures"></div>
+<h2>Last 15 minutes</h2><div id="chart"></div>
 <h2>Agents</h2><table id="agents"></table>
 <h2>Usage per key today (UTC)</h2><table id="usage"></table>
 <h2>Recent errors</h2><table id="errors"></table>
@@ -78,7 +78,7 @@ const CLIENT = `
     let requests = 0, prompt = 0, completion = 0, errors = 0, inFlight = 0;
     snap.tenants.forEach((t) => { const f = t.figures; if (!f) return; requests += f.requests.total; prompt += f.tokens.prompt; completion += f.tokens.completion; errors += f.errors.total; inFlight += f.requests.inFlight; });
     const figures = [['requests/s (last minute)', fmt(last(data[1])), 'req-rate'], ['tokens/s (last minute)', fmt(last(data[2])), 'token-rate'],
-      ['requests', requests, 'requests'], ['prompt tokens', prompt, 'prompt'], ['completion tokens', completion, 'completion'], ['in flight', inFlight, 'inflight'], ['errors', errors, 'errors']];
+      ['requests since start', requests, 'requests'], ['prompt tokens since start', prompt, 'prompt'], ['completion tokens since start', completion, 'completion'], ['in flight', inFlight, 'inflight'], ['errors since start', errors, 'errors']];
     $('figures').replaceChildren(...figures.map(([label, value, id]) => { const d = el('div', undefined, 'figure'); const b = el('b', value); b.id = 'fig-' + id; d.append(b, el('span', label)); return d; }));
     if (window.uPlot) {
       if (!chart) {
