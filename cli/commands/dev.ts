@@ -45,7 +45,7 @@ export const dev: Command = {
     if (vllm) {
       log(`dev: vLLM found at ${vllm}; starting it (this can take minutes for a big model)`);
       const { runAgentDaemon } = await import('../../agent/daemon');
-      void runAgentDaemon({ edge: edge.url, token: creds.agentToken, model, vllm }, { log }).then((code) => {
+      void runAgentDaemon({ edge: edge.url, token: creds.agentToken, model, vllm }, { log: (line) => logger.info(line) }).then((code) => {
         process.exitCode = code;
       });
       upstream = { url: '(managed by the agent)', close: async () => {} };
@@ -59,7 +59,7 @@ export const dev: Command = {
       log('  └────────────────────────────────────────────────────────────────────┘');
       log(`  simulator: ${sim.url}`);
     }
-    const agent = vllm ? undefined : await startAgent({ edge: edge.url, token: creds.agentToken, upstream: upstream.url, log });
+    const agent = vllm ? undefined : await startAgent({ edge: edge.url, token: creds.agentToken, upstream: upstream.url, log: (line) => logger.info(line) });
     await agent?.ready;
 
     const base = `${edge.url}/v1`;

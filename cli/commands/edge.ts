@@ -52,7 +52,7 @@ export const edge: Command = {
     const metricsPort = intFlag(ctx, 'metrics-port');
     if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65535)) throw new UsageError(`--metrics-port must be 0–65535, got ${metricsPort}`);
     const logger = loggerFromFlags(ctx, 'edge');
-    const log = (line: string) => logger.warn(line);
+    const log = (line: string) => logger.info(line);
     const server = await startNodeEdge({
       logger,
       statusToken: stringFlag(ctx, 'status-token') ?? (process.env.VLLAMA_STATUS_TOKEN || undefined),

@@ -14,5 +14,5 @@ export const jsonLogger: EdgeLogger = {
   error: (fields, msg) => write('error', fields, msg),
 };
 
-/** The core's text lines, as JSON records at warn. */
-export const jsonLineLog: LineLog = (line) => write('warn', {}, line);
+/** The core's text lines, as JSON records at info. */
+export const jsonLineLog: LineLog = (line) => write('info', {}, line);

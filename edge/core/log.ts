@@ -15,9 +15,9 @@ export type LineLog = (line: string) => void;
 /** Drops everything: the default where a host passed no logger. */
 export const noLog: LineLog = () => {};
 
-/** A line logger over an EdgeLogger, at warn: the core logs only what went wrong or changed. */
+/** A line logger over an EdgeLogger, at info: the core's lines are what changed or went wrong (an agent came, a write failed). */
 export function lineLog(logger: EdgeLogger): LineLog {
-  return (line) => logger.warn({}, line);
+  return (line) => logger.info({}, line);
 }
 
 /** The request log line: ids, tokens and timings of one request, never a secret. */
