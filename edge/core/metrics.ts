@@ -44,13 +44,26 @@ export interface EdgeMetrics {
 /** Fans every call out to several implementations (e.g. Prometheus and the status page's figures). */
 export function teeMetrics(...sinks: EdgeMetrics[]): EdgeMetrics {
   if (sinks.length === 1) return sinks[0];
+  // Plain loops: tunnel() runs per WebSocket message, and a forEach callback would be a closure per call.
   return {
-    requestStarted: (t) => sinks.forEach((s) => s.requestStarted(t)),
-    requestFinished: (r) => sinks.forEach((s) => s.requestFinished(r)),
-    queueWait: (t, s) => sinks.forEach((m) => m.queueWait(t, s)),
-    agentConnected: (t, a) => sinks.forEach((s) => s.agentConnected(t, a)),
-    agentDisconnected: (t, a) => sinks.forEach((s) => s.agentDisconnected(t, a)),
-    tunnel: (t, d, f, b) => sinks.forEach((s) => s.tunnel(t, d, f, b)),
+    requestStarted(t) {
+      for (const s of sinks) s.requestStarted(t);
+    },
+    requestFinished(r) {
+      for (const s of sinks) s.requestFinished(r);
+    },
+    queueWait(t, seconds) {
+      for (const s of sinks) s.queueWait(t, seconds);
+    },
+    agentConnected(t, a) {
+      for (const s of sinks) s.agentConnected(t, a);
+    },
+    agentDisconnected(t, a) {
+      for (const s of sinks) s.agentDisconnected(t, a);
+    },
+    tunnel(t, d, f, b) {
+      for (const s of sinks) s.tunnel(t, d, f, b);
+    },
   };
 }
 

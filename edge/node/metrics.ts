@@ -13,6 +13,12 @@ export interface HubsView {
   hubs(): Iterable<{ tenant: string; queued: number; agents(): AgentInfo[] }>;
 }
 
+interface TunnelChildren {
+  frames: Counter.Internal;
+  bytes: Counter.Internal;
+  messages: Counter.Internal;
+}
+
 export class PromEdgeMetrics implements EdgeMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter;
@@ -29,8 +35,8 @@ export class PromEdgeMetrics implements EdgeMetrics {
   readonly #frames: Counter;
   readonly #bytes: Counter;
   readonly #messages: Counter;
-  /** Bound children per tenant and direction: a WebSocket message costs no label object. */
-  readonly #tunnelChildren = new Map<string, { frames: Counter.Internal; bytes: Counter.Internal; messages: Counter.Internal }>();
+  /** Bound children per direction and tenant: a WebSocket message costs no label object and no key string. */
+  readonly #tunnelChildren = { in: new Map<string, TunnelChildren>(), out: new Map<string, TunnelChildren>() };
 
   constructor(view: HubsView) {
     const registers = [this.registry];
@@ -93,12 +99,12 @@ export class PromEdgeMetrics implements EdgeMetrics {
   }
 
   tunnel(tenant: string, direction: TunnelDirection, frames: number, bytes: number): void {
-    const key = direction === 'in' ? `i${tenant}` : `o${tenant}`;
-    let c = this.#tunnelChildren.get(key);
+    const children = this.#tunnelChildren[direction];
+    let c = children.get(tenant);
     if (!c) {
       const labels = { tenant, direction };
       c = { frames: this.#frames.labels(labels), bytes: this.#bytes.labels(labels), messages: this.#messages.labels(labels) };
-      this.#tunnelChildren.set(key, c);
+      children.set(tenant, c);
     }
     c.frames.inc(frames);
     c.bytes.inc(bytes);
