@@ -63,8 +63,13 @@ export const edge: Command = {
       queueTimeoutMs: queueTimeout === undefined ? undefined : Math.max(1, Math.round(queueTimeout * 1000)),
       log,
     });
-    const metricsListener =
-      metricsPort === undefined ? undefined : await listenMetrics(server.metrics, stringFlag(ctx, 'metrics-host') ?? '127.0.0.1', metricsPort);
+    let metricsListener;
+    try {
+      metricsListener = metricsPort === undefined ? undefined : await listenMetrics(server.metrics, stringFlag(ctx, 'metrics-host') ?? '127.0.0.1', metricsPort);
+    } catch (err) {
+      await server.close(); // else the edge's own listener would keep the process up
+      throw err;
+    }
     process.stdout.write(
       `vllama edge listening on ${server.url}\n` +
         `  OpenAI API : ${server.url}/v1\n` +
