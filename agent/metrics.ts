@@ -71,7 +71,9 @@ export class AgentMetrics {
     this.#inflight = read;
   }
 
-  stream(route: string): StreamMeter {
+  stream(path: string): StreamMeter {
+    // The edge decides what reaches the agent; still, made-up paths must not grow the series.
+    const route = /^\/(v1|v2)\/[a-z_/]{1,40}$/.test(path) && path.split('/').length <= 4 ? path : 'other';
     const started = performance.now();
     let status = 0;
     let seenData = false;

@@ -60,3 +60,12 @@ describe('countFrames', () => {
     expect(countFrames(new Uint8Array(0))).toBe(0);
   });
 });
+
+describe('routeLabel', () => {
+  it('keeps known routes, folds model ids, and calls every other path `other`', async () => {
+    const { routeLabel } = await import('./metrics');
+    expect(routeLabel('/v1/chat/completions')).toBe('/v1/chat/completions');
+    expect(routeLabel('/v1/models/facebook/opt-125m')).toBe('/v1/models/:model');
+    expect(routeLabel('/v1/made-up-1234')).toBe('other');
+  });
+});

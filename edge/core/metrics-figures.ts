@@ -2,7 +2,7 @@
 // cannot be scraped) serves as JSON through the admin API, and what the status
 // page draws on both hosts: totals, a 15-minute series, and the recent errors.
 import { FIGURES_BUCKET_MS, FIGURES_BUCKETS, FIGURES_RECENT_ERRORS, FIGURES_REMEMBERED_AGENTS } from './defaults';
-import type { EdgeMetrics, RequestRecord, TunnelDirection } from './metrics';
+import { routeLabel, type EdgeMetrics, type RequestRecord, type TunnelDirection } from './metrics';
 
 export interface RecentError {
   at: number;
@@ -67,7 +67,7 @@ export class TenantFigures {
     q.inFlight = Math.max(0, q.inFlight - 1);
     q.total++;
     inc(q.byStatus, String(r.status));
-    inc(q.byRoute, r.route);
+    inc(q.byRoute, routeLabel(r.route));
     this.#tokens.prompt += r.promptTokens;
     this.#tokens.completion += r.completionTokens;
     if (r.ttftSeconds !== undefined) {

@@ -78,3 +78,16 @@ export function countFrames(message: Uint8Array): number {
   }
   return frames;
 }
+
+/** The OpenAI and vLLM routes counted by name; anything else is `other`, so made-up paths cannot grow the series. */
+const KNOWN_ROUTES = new Set([
+  '/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/models', '/v1/responses', '/v1/rerank', '/v1/score',
+  '/v1/audio/transcriptions', '/v1/audio/translations', '/v1/moderations', '/v1/tokenize', '/v1/detokenize',
+]);
+
+/** A request's path as a metric label: a known route, `/v1/models/:model`, or `other`. */
+export function routeLabel(path: string): string {
+  if (KNOWN_ROUTES.has(path)) return path;
+  if (path.startsWith('/v1/models/')) return '/v1/models/:model';
+  return 'other';
+}

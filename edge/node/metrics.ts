@@ -3,7 +3,7 @@
 // the request path pays nothing for them. Names follow Prometheus' conventions.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentInfo } from '../core/hub-types';
-import type { EdgeMetrics, RequestRecord, TunnelDirection } from '../core/metrics';
+import { routeLabel, type EdgeMetrics, type RequestRecord, type TunnelDirection } from '../core/metrics';
 
 /** Seconds: from a cached prompt's first token (~10 ms) to a long generation (minutes). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -74,9 +74,10 @@ export class PromEdgeMetrics implements EdgeMetrics {
 
   requestFinished(r: RequestRecord): void {
     const tenant = r.tenant;
+    const route = routeLabel(r.route);
     this.#inFlight.dec({ tenant });
-    this.#requests.inc({ tenant, route: r.route, status: String(r.status) });
-    this.#duration.observe({ tenant, route: r.route }, r.durationSeconds);
+    this.#requests.inc({ tenant, route, status: String(r.status) });
+    this.#duration.observe({ tenant, route }, r.durationSeconds);
     if (r.ttftSeconds !== undefined) this.#ttft.observe({ tenant, model: r.model }, r.ttftSeconds);
     if (r.promptTokens) this.#promptTokens.inc({ tenant }, r.promptTokens);
     if (r.completionTokens) this.#completionTokens.inc({ tenant }, r.completionTokens);
