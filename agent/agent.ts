@@ -5,8 +5,9 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { PROTOCOL_VERSIONS, type GpuInfo, type Welcome } from '../protocol/index';
 import { HEARTBEAT_MS, MAX_INFLIGHT, MODELS_RETRY_MS } from './defaults';
-import { connectUrl, EdgeLink, type HelloInput } from './edge-link';
+import { connectUrl, EdgeLink, type HelloInput, type StreamHandler } from './edge-link';
 import type { FrameSink } from './link-session';
+import type { AgentMetrics } from './metrics';
 import { Relay } from './relay';
 import { Upstream } from './upstream';
 
@@ -23,6 +24,8 @@ export interface AgentOptions {
   /** GPUs to advertise in hello (the supervisor queries them). */
   gpus?: GpuInfo[];
   log?: (line: string) => void;
+  /** Prometheus metrics and lifecycle events (metrics.ts). */
+  metrics?: AgentMetrics;
 }
 
 export interface RunningAgent {
@@ -74,6 +77,7 @@ class Agent implements RunningAgent {
   #probeFailing = false;
   #unreachableSent = false;
   #closed = false;
+  #metrics: AgentMetrics | undefined;
 
   constructor(opts: AgentOptions) {
     const maxInflight = opts.maxInflight ?? MAX_INFLIGHT;
@@ -84,6 +88,9 @@ class Agent implements RunningAgent {
     const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     this.#log = (line) => log(`agent: ${line}`);
     this.#upstream = new Upstream(opts.upstream, maxInflight);
+    this.#metrics = opts.metrics;
+    if (this.#metrics) this.#metrics.inflight = () => this.inflight();
+    const metrics = this.#metrics;
     this.#link = new EdgeLink({
       url: connectUrl(opts.edge),
       token: opts.token,
@@ -91,6 +98,7 @@ class Agent implements RunningAgent {
       log: this.#log,
       hello: () => this.#hello(),
       open: (sink, welcome) => this.#open(sink, welcome),
+      ...(metrics ? { onMessage: (direction: 'in' | 'out', frames: number, bytes: number) => metrics.tunnel(direction, frames, bytes) } : {}),
     });
   }
 
@@ -138,12 +146,23 @@ class Agent implements RunningAgent {
     await this.#upstream.destroy();
   }
 
-  #open(sink: FrameSink, welcome: Welcome): Relay {
+  #open(sink: FrameSink, welcome: Welcome): StreamHandler {
     this.#relay?.closed();
-    this.#relay = new Relay({ sink, upstream: this.#upstream, initialWindow: welcome.initialWindow, log: this.#log, unreachable: () => this.#unreachable() });
+    const relay = new Relay({ sink, upstream: this.#upstream, initialWindow: welcome.initialWindow, log: this.#log, metrics: this.#metrics, unreachable: () => this.#unreachable() });
+    this.#relay = relay;
     const serving = this.#advertised.length > 0 ? `serving ${this.#advertised.join(', ')}` : 'serving no model yet';
     this.#log(`connected to ${this.#opts.edge} as ${this.#opts.agentId}, ${serving} (capacity ${this.#opts.maxInflight})`);
-    return this.#relay;
+    const metrics = this.#metrics;
+    if (!metrics) return relay;
+    metrics.connected({ edge: this.#opts.edge, agentId: this.#opts.agentId, models: this.#advertised });
+    return {
+      frame: (frame) => relay.frame(frame),
+      drained: () => relay.drained(),
+      closed: () => {
+        relay.closed();
+        metrics.disconnected({ edge: this.#opts.edge, agentId: this.#opts.agentId });
+      },
+    };
   }
 
   /**
@@ -166,6 +185,7 @@ class Agent implements RunningAgent {
     const models = this.#models ?? (await this.#probe());
     // The schema allows 256 model ids per hello.
     this.#advertised = (models ?? []).slice(0, 256);
+    this.#metrics?.capacity(this.#ready && models !== undefined ? this.#opts.maxInflight : 0);
     return {
       protocol: [...PROTOCOL_VERSIONS],
       agentId: this.#opts.agentId,

@@ -5,6 +5,7 @@
 import { startAgent as startAgentDefault, type AgentOptions, type RunningAgent } from './agent';
 import { ConfigError, parseAgentConfig, requireRunnable, type AgentConfig, type AgentConfigInput } from './config';
 import { MAX_INFLIGHT } from './defaults';
+import type { AgentMetrics } from './metrics';
 import { queryGpus as queryGpusDefault, type GpuInfo } from './gpu';
 import { ProgressLog, type LogSink } from './readiness-progress';
 import { Supervisor, type SupervisorOptions } from './supervisor';
@@ -22,6 +23,8 @@ export interface DaemonIo {
   signals?: { on(s: Signal, f: () => void): unknown; off(s: Signal, f: () => void): unknown };
   startAgent?: (opts: AgentOptions) => Promise<RunningAgent>;
   queryGpus?: () => Promise<GpuInfo[]>;
+  /** Prometheus metrics and lifecycle events (vLLM start/ready/exit, edge connect/disconnect). */
+  metrics?: AgentMetrics;
   /** Supervisor tuning (restart delays, kill delay, health polling); tests shorten them. */
   supervisor?: Partial<
     Pick<SupervisorOptions, 'restart' | 'killAfterMs' | 'readinessIntervalMs' | 'healthIntervalMs' | 'healthTimeoutMs' | 'env'>
@@ -72,6 +75,7 @@ export async function runAgentDaemon(input: AgentConfigInput, io: DaemonIo = {})
     agentId: config.agentId,
     maxInflight,
     log,
+    metrics: io.metrics,
     ...(gpus.length > 0 ? { gpus } : {}),
   });
 
@@ -129,11 +133,13 @@ async function superviseAndRelay(config: AgentConfig & { model: string }, io: Da
     onOutput: (line) => out.note(line),
     onProgress: (p) => out.progress(p),
     onReady: (models) => {
+      io.metrics?.event('vllm_ready', { models, url });
       out.done();
       if (held.agent) held.agent.setReady(true, models);
       else firstReady(models);
     },
     onDown: (reason) => {
+      io.metrics?.event('vllm_exit', { reason });
       // vLLM exited or stopped answering /health. In-flight streams fail in the
       // relay (the upstream connection drops as vLLM is killed); new ones stop coming.
       log(`supervisor: ${reason}; advertising no capacity until vLLM is back`);
@@ -146,6 +152,7 @@ async function superviseAndRelay(config: AgentConfig & { model: string }, io: Da
     },
   });
   held.supervisor = supervisor;
+  io.metrics?.event('vllm_start', { command: config.vllm, model: config.model, url });
   const supervised = supervisor.start();
   out.loading(config.model);
 

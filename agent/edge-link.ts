@@ -43,6 +43,8 @@ export interface EdgeLinkOptions {
   heartbeatMs?: number;
   welcomeTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /** Counts each binary WebSocket message (metrics). */
+  onMessage?(direction: 'in' | 'out', frames: number, bytes: number): void;
 }
 
 /** The edge's agent endpoint for an edge base URL (http → ws, https → wss). */
@@ -143,6 +145,7 @@ export class EdgeLink {
       log: this.#opts.log,
       onFrames: (frames) => this.#frames(session, frames),
       onDrain: () => this.#handler?.drained(),
+      onMessage: this.#opts.onMessage,
     });
     this.#session = session;
     const timeout = this.#opts.welcomeTimeoutMs ?? WELCOME_TIMEOUT_MS;

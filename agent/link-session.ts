@@ -2,6 +2,7 @@
 // turn, decodes incoming messages, sends heartbeats and reports backpressure.
 import type WebSocket from 'ws';
 import { CloseCode, decodeFrames, FrameBatcher, ProtocolError, type Frame } from '../protocol/index';
+import { countFrames } from './metrics';
 import { BUFFERED_HIGH_WATER, BUFFERED_LOW_WATER, MISSED_HEARTBEATS } from './defaults';
 
 /** What a relay needs from the link: a place to put frames and a backpressure signal. */
@@ -23,6 +24,8 @@ export interface LinkSessionOptions {
   log(line: string): void;
   highWater?: number;
   lowWater?: number;
+  /** Counts each binary WebSocket message (metrics): direction, frames, bytes. */
+  onMessage?(direction: 'in' | 'out', frames: number, bytes: number): void;
 }
 
 /** How long a close handshake may take before the socket is destroyed (ws waits 30 s). */
@@ -105,6 +108,7 @@ export class LinkSession implements FrameSink {
 
   #write(message: Uint8Array): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#opts.onMessage?.('out', countFrames(message), message.byteLength);
     // ws calls back once the message is written to the kernel; that is where the backlog shrinks.
     this.#ws.send(message, { binary: true }, (err) => {
       if (err || !this.#wasCongested || this.bufferedAmount >= this.#low) return;
@@ -124,6 +128,7 @@ export class LinkSession implements FrameSink {
       return this.#fail(new ProtocolError('ERR_FRAME_TYPE', `unexpected text message "${text.slice(0, 32)}"`, CloseCode.protocolError));
     }
     const decoded = decodeFrames(data);
+    if (decoded.ok) this.#opts.onMessage?.('in', decoded.value.length, data.byteLength);
     const error = decoded.ok ? this.#opts.onFrames(decoded.value) : decoded.error;
     if (error) this.#fail(error);
   }

@@ -19,6 +19,7 @@ import type { StreamHandler } from './edge-link';
 import { responseFrameHeaders, upstreamRequestHeaders } from './headers';
 import type { FrameSink } from './link-session';
 import { ResponsePump } from './response-pump';
+import type { AgentMetrics, StreamMeter } from './metrics';
 import type { Upstream, UpstreamCall } from './upstream';
 import { createUsageTap, planUsage } from './usage-tap';
 
@@ -31,6 +32,7 @@ export interface RelayOptions {
   log(line: string): void;
   /** A request could not connect to the upstream at all: take the agent out of rotation until it answers. */
   unreachable?(): void;
+  metrics?: AgentMetrics;
 }
 
 /** Errors that mean no byte of the request reached the upstream, so another agent may safely take it. */
@@ -48,6 +50,7 @@ interface Stream {
   /** Set once `end` arrived and the upstream request is under way. */
   call?: UpstreamCall;
   pump?: ResponsePump;
+  meter?: StreamMeter;
 }
 
 export class Relay implements StreamHandler {
@@ -182,8 +185,10 @@ export class Relay implements StreamHandler {
     // vLLM names its request after X-Request-Id (--enable-request-id-headers): one id in both logs.
     if (head.requestId && !headers['x-request-id']) headers['x-request-id'] = head.requestId;
     const request = { method: head.method, path: head.path, headers, body: plan.body.byteLength > 0 ? plan.body : null };
+    const meter = (stream.meter = this.#opts.metrics?.stream(head.path.split('?')[0]));
     stream.call = upstream.stream(request, {
       response: (status, resHeaders, source) => {
+        meter?.response(status);
         const contentType = resHeaders['content-type'];
         sink.send(controlFrame('response', stream.id, { status, headers: responseFrameHeaders(resHeaders) }));
         stream.pump = new ResponsePump({
@@ -192,13 +197,17 @@ export class Relay implements StreamHandler {
           tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, strip),
           window: stream.send,
           sink,
-          onDone: ({ error }) => {
+          onDone: ({ error, usage }) => {
+            if (usage) meter?.usage(usage);
             if (error) this.#fail(stream, { code: 'upstream_reset', message: `upstream ended the response early: ${error.message}` });
             else this.#forget(stream);
           },
         });
       },
-      data: (chunk) => stream.pump?.data(chunk),
+      data: (chunk) => {
+        meter?.firstData();
+        stream.pump?.data(chunk);
+      },
       end: () => stream.pump?.end(),
       error: (err, responded) => {
         if (responded) return stream.pump?.error(err);
@@ -231,6 +240,7 @@ export class Relay implements StreamHandler {
   /** Ends a stream with `error`; the edge answers the client or retries elsewhere. `detail` is for the local log only. */
   #fail(stream: Stream, error: { code: string; message: string; status?: number; retry?: boolean }, detail = error.message): void {
     if (!this.#streams.has(stream.id)) return;
+    stream.meter?.fail(error.code, error.status);
     this.#opts.sink.send(controlFrame('error', stream.id, { ...error, message: error.message.slice(0, 4096) }));
     this.#opts.log(`stream ${stream.id} (${stream.head.requestId}): ${error.code}: ${detail}`);
     this.#stop(stream);
@@ -245,6 +255,7 @@ export class Relay implements StreamHandler {
 
   #forget(stream: Stream): void {
     if (!this.#streams.delete(stream.id)) return;
+    stream.meter?.done();
     if (this.#streams.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

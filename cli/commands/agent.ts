@@ -5,7 +5,11 @@ import { runAgentDaemon } from '../../agent/daemon';
 import { DRAIN_GRACE_MS } from '../../agent/defaults';
 import { MAX_NUM_SEQS, VLLM_COMMAND, VLLM_PORT } from '../../agent/supervisor-defaults';
 import { systemdUnit } from '../../agent/systemd';
-import { UsageError, type Command } from '../command';
+import { loggerSink } from '../../agent/log';
+import { AgentMetrics } from '../../agent/metrics';
+import { intFlag, stringFlag, UsageError, type Command } from '../command';
+import { LOG_FLAGS, loggerFromFlags } from '../logger';
+import { listenMetrics } from '../metrics-listener';
 
 /** A bad setting is a usage error (one line, exit 2); startAgent names a bad option in a TypeError. */
 function asUsageError(err: unknown): unknown {
@@ -31,6 +35,9 @@ export const agent: Command = {
     grace: { type: 'string', value: 'S', description: `Seconds in-flight streams get to finish on SIGINT/SIGTERM (env VLLAMA_GRACE; default ${DRAIN_GRACE_MS / 1000})` },
     config: { type: 'string', value: 'FILE', description: 'JSON file with any of these settings, e.g. {"model": …} (env VLLAMA_CONFIG)' },
     'print-systemd': { type: 'boolean', description: 'Print a systemd unit running this command (token from an EnvironmentFile) and exit' },
+    'metrics-port': { type: 'string', value: 'N', description: 'Serve Prometheus metrics at GET /metrics on this port (0 = any free port; default: none)' },
+    'metrics-host': { type: 'string', value: 'ADDR', description: 'Address of the --metrics-port listener', default: '127.0.0.1' },
+    ...LOG_FLAGS,
   },
   async run(ctx) {
     const flag = (name: string) => (typeof ctx.flags[name] === 'string' && ctx.flags[name] !== '' ? (ctx.flags[name] as string) : undefined);
@@ -60,10 +67,18 @@ export const agent: Command = {
       process.stdout.write(systemdUnit(config));
       return 0;
     }
+    const metricsPort = intFlag(ctx, 'metrics-port');
+    if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65535)) throw new UsageError(`--metrics-port must be 0–65535, got ${metricsPort}`);
+    const logger = loggerFromFlags(ctx, 'agent');
+    const metrics = new AgentMetrics({ logger });
+    const listener = metricsPort === undefined ? undefined : await listenMetrics(metrics, stringFlag(ctx, 'metrics-host') ?? '127.0.0.1', metricsPort);
+    if (listener) logger.info({ event: 'metrics', url: listener.url }, `agent: metrics at ${listener.url}`);
     try {
-      return await runAgentDaemon(config, { stderr: process.stderr });
+      return await runAgentDaemon(config, { stderr: loggerSink({ info: (line) => logger.info(line) }, process.stderr), metrics });
     } catch (err) {
       throw asUsageError(err);
+    } finally {
+      await listener?.close();
     }
   },
 };

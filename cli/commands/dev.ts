@@ -9,6 +9,7 @@ import { intFlag, stringFlag, type Command } from '../command';
 import { resolveOnPath } from '../../agent/executable-path';
 import { loadOrCreateAdminToken } from '../../edge/node/admin-token';
 import { createTenantViaAdmin } from '../admin-client';
+import { LOG_FLAGS, loggerFromFlags } from '../logger';
 
 interface DevCredentials {
   tenant: string;
@@ -25,6 +26,7 @@ export const dev: Command = {
     model: { type: 'string', value: 'NAME', description: 'Model to serve', default: 'facebook/opt-125m' },
     sim: { type: 'boolean', description: 'Use the simulator even if vLLM is installed' },
     'sim-port': { type: 'string', value: 'N', description: 'Simulator port (0 = any free port)', default: '0' },
+    ...LOG_FLAGS,
   },
   async run(ctx) {
     const port = intFlag(ctx, 'port') ?? 8787;
@@ -33,8 +35,9 @@ export const dev: Command = {
     await mkdir(dataDir, { recursive: true });
     const adminToken = await loadOrCreateAdminToken(dataDir);
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    const logger = loggerFromFlags(ctx, 'dev');
 
-    const edge = await startNodeEdge({ port, host: '127.0.0.1', dataDir, adminToken, log });
+    const edge = await startNodeEdge({ port, host: '127.0.0.1', dataDir, adminToken, logger });
     const creds = await devTenant(edge.url, adminToken, dataDir);
 
     const vllm = ctx.flags.sim ? undefined : resolveOnPath('vllm');
@@ -42,7 +45,7 @@ export const dev: Command = {
     if (vllm) {
       log(`dev: vLLM found at ${vllm}; starting it (this can take minutes for a big model)`);
       const { runAgentDaemon } = await import('../../agent/daemon');
-      void runAgentDaemon({ edge: edge.url, token: creds.agentToken, model, vllm }, { log }).then((code) => {
+      void runAgentDaemon({ edge: edge.url, token: creds.agentToken, model, vllm }, { log: (line) => logger.info(line) }).then((code) => {
         process.exitCode = code;
       });
       upstream = { url: '(managed by the agent)', close: async () => {} };
@@ -56,7 +59,7 @@ export const dev: Command = {
       log('  └────────────────────────────────────────────────────────────────────┘');
       log(`  simulator: ${sim.url}`);
     }
-    const agent = vllm ? undefined : await startAgent({ edge: edge.url, token: creds.agentToken, upstream: upstream.url, log });
+    const agent = vllm ? undefined : await startAgent({ edge: edge.url, token: creds.agentToken, upstream: upstream.url, log: (line) => logger.info(line) });
     await agent?.ready;
 
     const base = `${edge.url}/v1`;
@@ -67,6 +70,8 @@ export const dev: Command = {
         `  base URL : ${base}`,
         `  API key  : ${creds.apiKey}`,
         `  admin    : ${edge.url}/admin/v1 (token in ${join(dataDir, 'admin-token')})`,
+        `  status   : ${edge.url}/status?token=${adminToken}`,
+        `  metrics  : curl -H "Authorization: Bearer ${adminToken}" ${edge.url}/metrics`,
         '',
         'Try it:',
         `  curl ${base}/chat/completions -H "Authorization: Bearer ${creds.apiKey}" -H "Content-Type: application/json" \\`,

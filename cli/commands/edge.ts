@@ -5,6 +5,8 @@ import { loadOrCreateAdminTokenFile } from '../../edge/node/admin-token';
 import { SHUTDOWN_GRACE_MS } from '../../edge/core/defaults';
 import { startNodeEdge } from '../../edge/node/server';
 import { intFlag, numberFlag, stringFlag, UsageError, type Command } from '../command';
+import { LOG_FLAGS, loggerFromFlags } from '../logger';
+import { listenMetrics } from '../metrics-listener';
 
 export const edge: Command = {
   name: 'edge',
@@ -35,6 +37,10 @@ export const edge: Command = {
       value: 'SECONDS',
       description: 'Heartbeat interval on agent sockets; a link silent for ~3 intervals is dropped (default: 15)',
     },
+    'metrics-port': { type: 'string', value: 'N', description: 'Also serve GET /metrics without auth on this port (default: only /metrics behind the admin token)' },
+    'metrics-host': { type: 'string', value: 'ADDR', description: 'Address of the --metrics-port listener', default: '127.0.0.1' },
+    'status-token': { type: 'string', value: 'T', description: 'Read-only token for the /status page (default: $VLLAMA_STATUS_TOKEN; the admin token always works)' },
+    ...LOG_FLAGS,
   },
   async run(ctx) {
     if (ctx.positionals.length) throw new UsageError(`unexpected argument "${ctx.positionals[0]}"`);
@@ -65,8 +71,13 @@ export const edge: Command = {
       );
     }
 
-    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const metricsPort = intFlag(ctx, 'metrics-port');
+    if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65535)) throw new UsageError(`--metrics-port must be 0–65535, got ${metricsPort}`);
+    const logger = loggerFromFlags(ctx, 'edge');
+    const log = (line: string) => logger.info(line);
     const server = await startNodeEdge({
+      logger,
+      statusToken: stringFlag(ctx, 'status-token') ?? (process.env.VLLAMA_STATUS_TOKEN || undefined),
       port,
       host,
       dataDir,
@@ -77,11 +88,20 @@ export const edge: Command = {
       heartbeatMs,
       log,
     });
+    let metricsListener;
+    try {
+      metricsListener = metricsPort === undefined ? undefined : await listenMetrics(server.metrics, stringFlag(ctx, 'metrics-host') ?? '127.0.0.1', metricsPort);
+    } catch (err) {
+      await server.close(); // else the edge's own listener would keep the process up
+      throw err;
+    }
     process.stdout.write(
       `vllama edge listening on ${server.url}\n` +
         `  OpenAI API : ${server.url}/v1\n` +
         `  agents     : ${server.url.replace(/^http/, 'ws')}/agent/v1/connect\n` +
         `  admin      : ${server.url}/admin/v1\n` +
+        `  status     : ${server.url}/status\n` +
+        `  metrics    : ${metricsListener?.url ?? `${server.url}/metrics (admin token)`}\n` +
         `  database   : ${join(dataDir, 'vllama.db')}\n`,
     );
 
@@ -101,6 +121,7 @@ export const edge: Command = {
     const force = () => void server.close();
     process.once('SIGINT', force);
     process.once('SIGTERM', force);
+    await metricsListener?.close();
     await server.close({ graceMs });
     log('vllama edge: stopped');
     return 0;

@@ -3,12 +3,13 @@
 import { HttpError } from '../core/errors';
 import type { AgentInfo, StreamInfo } from '../core/hub-types';
 import { isTenantName } from '../core/keys';
+import type { TenantFiguresJson } from '../core/metrics-figures';
 import type { AdminStore } from '../core/routes-admin';
 import { REGISTRY_NAME, type Env } from './env';
 import { unwrap } from './rpc-outcome';
 
 export interface DurableAdminStore extends AdminStore {
-  hubFor(tenant: string): { agents(): Promise<AgentInfo[]>; streams(): Promise<StreamInfo[]> };
+  hubFor(tenant: string): { agents(): Promise<AgentInfo[]>; streams(): Promise<StreamInfo[]>; metrics(): Promise<TenantFiguresJson | undefined> };
 }
 
 export function durableAdminStore(env: Env): DurableAdminStore {
@@ -41,6 +42,7 @@ export function durableAdminStore(env: Env): DurableAdminStore {
     hubFor: (tenant) => ({
       agents: async () => tenantObject(tenant).agents(),
       streams: async () => tenantObject(tenant).streams(),
+      metrics: async () => (await tenantObject(tenant).figures()) as TenantFiguresJson | undefined,
     }),
   };
 }

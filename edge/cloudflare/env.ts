@@ -9,6 +9,8 @@ export interface Env {
   REGISTRY: DurableObjectNamespace<RegistryDO>;
   /** Secret (`wrangler secret put ADMIN_TOKEN`); the admin API answers 401 to everyone while it is unset. */
   ADMIN_TOKEN?: string;
+  /** Optional secret: a read-only token that opens /status (the admin token always does). */
+  STATUS_TOKEN?: string;
   /** Milliseconds a request waits for an agent before 503; the Hub's default when unset. */
   QUEUE_TIMEOUT_MS?: string;
   /** Milliseconds a request body may take to arrive before 408; edge/core/defaults.ts BODY_TIMEOUT_MS when unset. */

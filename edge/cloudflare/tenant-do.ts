@@ -8,6 +8,7 @@ import { invalidApiKey } from '../core/error-handler';
 import { errorResponse, HttpError } from '../core/errors';
 import type { AgentInfo, StreamInfo } from '../core/hub-types';
 import { parseApiKey, secretHash } from '../core/keys';
+import { figuresMetrics, TenantFigures, type TenantFiguresJson } from '../core/metrics-figures';
 import { requestIdFrom } from '../core/request-id';
 import { migrate } from '../core/schema';
 import { TenantStore, type CreatedTenant, type KeyLimitsInput, type UsageRow } from '../core/store';
@@ -16,12 +17,18 @@ import { drainBody } from './drain-body';
 import { bodyTimeoutMs, queueTimeoutMs, type Env } from './env';
 import { settle, type Outcome } from './rpc-outcome';
 import { TenantEdge } from './tenant-edge';
+import { jsonLineLog, jsonLogger } from './log';
 import { TEST_HOOK_PREFIX, tenantTestHook } from './test-hooks';
 
 export class TenantDO extends DurableObject<Env> {
   /** Set once this object holds a tenant; an object named by a made-up tenant never writes storage. */
   #store: TenantStore | undefined;
   #edge: TenantEdge | undefined;
+  /**
+   * The tenant's figures as plain counters (a Durable Object cannot be scraped): kept on the
+   * object, not the Hub, so a rebuilt Hub keeps counting; gone when the object is evicted.
+   */
+  #figures: TenantFigures | undefined;
   /** Identifies this instance: a new one after hibernation or eviction (tests read it). */
   readonly instance = crypto.randomUUID();
 
@@ -67,13 +74,17 @@ export class TenantDO extends DurableObject<Env> {
     if (this.#edge || !this.#store) return this.#edge;
     const tenant = this.#tenant();
     if (!tenant) return undefined;
-    const log = (line: string) => console.log(line);
+    const log = jsonLineLog;
+    this.#figures ??= new TenantFigures(tenant);
+    const metrics = figuresMetrics(this.#figures);
     this.#edge = new TenantEdge(this.ctx, {
       tenant,
       store: this.#store,
       queueTimeoutMs: queueTimeoutMs(this.env),
       bodyTimeoutMs: bodyTimeoutMs(this.env) ?? BODY_TIMEOUT_MS,
       log,
+      metrics,
+      logger: jsonLogger,
     });
     if (this.#edge.restored > 0) log(`[tenant ${tenant}] restored ${this.#edge.restored} agents from hibernation`);
     return this.#edge;
@@ -164,6 +175,11 @@ export class TenantDO extends DurableObject<Env> {
   agents(): AgentInfo[] {
     if (!this.#edge && this.ctx.getWebSockets().length === 0) return [];
     return this.edge()?.hub.agents() ?? [];
+  }
+
+  /** The tenant's figures (GET /admin/v1/tenants/:name/metrics, the status page); undefined before any traffic. */
+  figures(): TenantFiguresJson | undefined {
+    return this.#figures?.toJSON();
   }
 
   /** The tenant's open streams and what each buffers; [] when no Hub is built (none can be open). */

@@ -4,6 +4,8 @@
 import { Hub } from '../core/hub';
 import type { AgentConnection } from '../core/hub-types';
 import { KeyLimiter } from '../core/limits';
+import type { EdgeLogger } from '../core/log';
+import type { EdgeMetrics } from '../core/metrics';
 import { openaiRoutes } from '../core/routes-openai';
 import type { TenantStore } from '../core/store';
 import { AGENT_TAG, agentSocket, connIdOf, forgetAgent, initAttachment, restoreAgent } from './agent-socket';
@@ -14,6 +16,8 @@ export interface TenantEdgeOptions {
   queueTimeoutMs?: number;
   bodyTimeoutMs?: number;
   log: (line: string) => void;
+  metrics?: EdgeMetrics;
+  logger?: EdgeLogger;
 }
 
 export class TenantEdge {
@@ -28,11 +32,11 @@ export class TenantEdge {
 
   constructor(ctx: DurableObjectState, opts: TenantEdgeOptions) {
     this.#ctx = ctx;
-    const { tenant, store, queueTimeoutMs, bodyTimeoutMs, log } = opts;
+    const { tenant, store, queueTimeoutMs, bodyTimeoutMs, log, metrics, logger } = opts;
     // No setImmediate in Workers; a microtask runs after the current event's synchronous work. Wrapped:
     // workerd throws "Illegal invocation" when its queueMicrotask is called as a method of another object.
-    this.hub = new Hub({ tenant, queueTimeoutMs, schedule: (fn) => queueMicrotask(fn), log });
-    this.app = openaiRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), bodyTimeoutMs, log });
+    this.hub = new Hub({ tenant, queueTimeoutMs, schedule: (fn) => queueMicrotask(fn), log, metrics });
+    this.app = openaiRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), bodyTimeoutMs, log, metrics, logger });
     let restored = 0;
     for (const ws of ctx.getWebSockets(AGENT_TAG)) if (this.#restore(ws)) restored++;
     this.restored = restored;

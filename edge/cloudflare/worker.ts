@@ -9,14 +9,18 @@ import { onError } from '../core/error-handler';
 import { errorResponse, HttpError } from '../core/errors';
 import { parseAgentToken } from '../core/keys';
 import { adminRoutes } from '../core/routes-admin';
+import { statusRoutes } from '../core/routes-status';
+import uplotJs from 'uplot/dist/uPlot.iife.min.js';
+import uplotCss from 'uplot/dist/uPlot.min.css';
 import { durableAdminStore } from './admin-store';
 import type { Env } from './env';
+import { jsonLineLog } from './log';
 import { forwardTestHook, TEST_HOOK_PREFIX, testHooksEnabled } from './test-hooks';
 
 export { RegistryDO } from './registry-do';
 export { TenantDO } from './tenant-do';
 
-const log = (line: string) => console.log(line);
+const log = jsonLineLog;
 
 function tenantObject(env: Env, tenant: string): DurableObjectStub {
   return env.TENANT.get(env.TENANT.idFromName(tenant));
@@ -30,6 +34,24 @@ function adminApp(env: Env): { fetch(req: Request): Response | Promise<Response>
   }
   const store = durableAdminStore(env);
   return adminRoutes({ adminToken, store, hubFor: store.hubFor, log });
+}
+
+/** The status page, open to the admin token and STATUS_TOKEN; absent until ADMIN_TOKEN is set. */
+function statusApp(env: Env): { fetch(req: Request): Response | Promise<Response> } | undefined {
+  if (!env.ADMIN_TOKEN) return undefined;
+  const store = durableAdminStore(env);
+  return statusRoutes({
+    adminToken: env.ADMIN_TOKEN,
+    statusToken: env.STATUS_TOKEN || undefined,
+    source: {
+      listTenants: () => store.listTenants(),
+      usage: (t) => store.usage(t),
+      agents: (t) => store.hubFor(t).agents(),
+      figures: (t) => store.hubFor(t).metrics(),
+    },
+    assets: { uplotJs, uplotCss },
+    log,
+  });
 }
 
 function workerApp(env: Env): Hono {
@@ -49,6 +71,7 @@ function workerApp(env: Env): Hono {
   // Health, admin, and /v1/* routed by the API key's tenant part, as on the Node host.
   const edge = edgeApp({
     admin: adminApp(env),
+    status: statusApp(env),
     tenantApp: (tenant) => ({ fetch: (req) => tenantObject(env, tenant).fetch(req) }),
     // Set by Cloudflare, not the client (wrangler dev sets it too). The throttle lives in this
     // isolate's memory: per location and isolate, a bound on one burst rather than a global count.

@@ -7,6 +7,7 @@ import { invalidApiKey, notFound, onError } from './error-handler';
 import { HttpError } from './errors';
 import { parseApiKey, secretHash } from './keys';
 import { ADMIN_BASE } from './routes-admin';
+import { STATUS_PATH } from './routes-status';
 
 interface FetchApp {
   fetch(req: Request, env?: unknown): Response | Promise<Response>;
@@ -23,6 +24,10 @@ export interface EdgeAppOptions {
   clientAddress?: (req: Request, env: unknown) => string | undefined;
   /** Failed authentications per source; one per process (or isolate), shared by every tenant. */
   throttle?: AuthThrottle;
+  /** The status page (routes-status.ts), where the host serves one. */
+  status?: FetchApp;
+  /** `GET /metrics` (the Node host's Prometheus text; it checks the admin token itself). */
+  metrics?: FetchApp;
   log?: (line: string) => void;
 }
 
@@ -49,6 +54,12 @@ export function edgeApp(opts: EdgeAppOptions): Hono {
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   app.all(`${ADMIN_BASE}/*`, (c) => guarded(c.req.raw, c.env, () => opts.admin.fetch(c.req.raw)));
+  const { status, metrics } = opts;
+  if (status) {
+    const page = (c: { req: { raw: Request }; env: unknown }) => guarded(c.req.raw, c.env, () => status.fetch(c.req.raw));
+    app.all(`${STATUS_PATH}/*`, page).all(STATUS_PATH, page);
+  }
+  if (metrics) app.get('/metrics', (c) => guarded(c.req.raw, c.env, () => metrics.fetch(c.req.raw)));
 
   // Routed on the key's tenant part alone; the tenant's app verifies the key itself.
   app.all('/v1/*', (c) =>

@@ -209,3 +209,14 @@ export const AUTH_THROTTLE_SOURCES = 10_000;
  * DRAIN_GRACE_MS, Kubernetes' terminationGracePeriodSeconds).
  */
 export const SHUTDOWN_GRACE_MS = 30_000;
+// Metrics, logs and the status page
+
+/** The status page's series: 90 buckets of 10 s = the 15 minutes the chart shows; 10 s smooths a ~1 req/s trickle. */
+export const FIGURES_BUCKET_MS = 10_000;
+export const FIGURES_BUCKETS = 90;
+
+/** Errors the status page lists: a screenful. */
+export const FIGURES_RECENT_ERRORS = 20;
+
+/** Agent ids remembered to tell a reconnect from a first connect; bounds what churning ids can make the edge hold. */
+export const FIGURES_REMEMBERED_AGENTS = 4096;

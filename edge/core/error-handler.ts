@@ -2,13 +2,14 @@
 // OpenAI body; anything else → logged with the request id, 500 `internal_error`.
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { errorResponse, HttpError } from './errors';
+import { noLog, type LineLog } from './log';
 import { requestIdFrom } from './request-id';
 
 function idOf(c: Context): string {
   return (c.get('requestId') as string | undefined) ?? requestIdFrom(c.req.header('x-request-id'));
 }
 
-export function onError(log: (line: string) => void = console.error): ErrorHandler {
+export function onError(log: LineLog = noLog): ErrorHandler {
   return (err, c) => {
     const id = idOf(c);
     if (err instanceof HttpError) return errorResponse(err, id);

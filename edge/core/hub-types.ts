@@ -1,6 +1,7 @@
 // The contract between the runtime-neutral Hub and the two hosts (Node, Cloudflare)
 // and between the Hub and the HTTP routes. No runtime APIs here.
 import type { Hello, Usage } from '../../protocol/index';
+import type { EdgeMetrics } from './metrics';
 
 /** One agent WebSocket as a host sees it (ws on Node, a hibernatable WebSocket on Workers). */
 export interface AgentSocket {
@@ -68,6 +69,10 @@ export interface RelayRequest {
   onUsage?: (usage: Usage) => void;
   /** Called once when the stream is over, however it ended (frees per-key concurrency). */
   onDone?: () => void;
+  /** Called at the first response body byte from the agent (time to first token). */
+  onFirstData?: () => void;
+  /** Called when a stream that was answered breaks off with an error the client sees. */
+  onStreamError?: (code: string) => void;
 }
 
 export interface AgentInfo {
@@ -121,6 +126,8 @@ export interface HubOptions {
   directBodies?: boolean;
   log?: (line: string) => void;
   now?: () => number;
+  /** Queue waits, agent connections and tunnel traffic (metrics.ts). */
+  metrics?: EdgeMetrics;
 }
 
 /**

@@ -10,6 +10,8 @@ import type { HttpError } from './errors';
 import type { AgentConnection, AgentInfo, AgentSocket, HubOptions, LinkMemory, RelayRequest, StreamInfo } from './hub-types';
 import { Relay, type RelayHooks } from './relay';
 import { WaitQueue } from './queue';
+import type { EdgeMetrics } from './metrics';
+import { meteredConnection, meteredSocket } from './metrics-tunnel';
 
 const optionsSchema = z.object({
   tenant: z.string().min(1),
@@ -33,6 +35,7 @@ export class Hub {
   #directBodies: boolean;
   #now: () => number;
   #log: (line: string) => void;
+  #metrics: EdgeMetrics | undefined;
   #queueTimeoutMs: number;
   #helloTimeoutMs: number;
   #headTimeoutMs: number | undefined;
@@ -75,6 +78,7 @@ export class Hub {
     this.#now = opts.now ?? Date.now;
     const log = opts.log ?? (() => {});
     this.#log = (line) => log(`[hub ${this.#tenant}] ${line}`);
+    this.#metrics = opts.metrics;
     this.#queueTimeoutMs = opts.queueTimeoutMs ?? QUEUE_TIMEOUT_MS;
     this.#helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     this.#headTimeoutMs = opts.headTimeoutMs;
@@ -89,7 +93,8 @@ export class Hub {
    * via socket.remember, and its memory) the agent is live at once, no handshake;
    * otherwise it must say hello within the hello timeout.
    */
-  connect(socket: AgentSocket, restored?: Hello, memory?: LinkMemory): AgentConnection {
+  connect(agentSocket: AgentSocket, restored?: Hello, memory?: LinkMemory): AgentConnection {
+    const socket = this.#metrics ? meteredSocket(agentSocket, this.#tenant, this.#metrics) : agentSocket;
     const link = new AgentLink(socket, this.#events, {
       schedule: this.#schedule,
       now: this.#now,
@@ -109,7 +114,7 @@ export class Hub {
     } else {
       link.awaitHello(this.#helloTimeoutMs);
     }
-    return link;
+    return this.#metrics ? meteredConnection(link, this.#tenant, this.#metrics) : link;
   }
 
   /** Relays one request to an agent serving req.model; resolves to the client Response. Rejects with HttpError. */
@@ -133,6 +138,11 @@ export class Hub {
 
   agents(): AgentInfo[] {
     return [...this.#links.values()].map((link) => link.info());
+  }
+
+  /** Requests waiting for an agent (metrics). */
+  get queued(): number {
+    return this.#queue.size;
   }
 
   /** Open streams and what each holds for its client (admin API). */
@@ -175,6 +185,7 @@ export class Hub {
     } else {
       this.#queue.unshift(relay);
     }
+    relay.queuedAt = this.#now();
     relay.wait(this.#queueTimeoutMs, () => this.#expire(relay));
   }
 
@@ -190,6 +201,8 @@ export class Hub {
 
   #dispatch(relay: Relay, link: AgentLink): void {
     relay.stopWaiting();
+    if (this.#metrics) this.#metrics.queueWait(this.#tenant, relay.queuedAt ? (this.#now() - relay.queuedAt) / 1000 : 0);
+    relay.queuedAt = 0;
     relay.attempts++;
     relay.stream = link.open(relay);
   }
@@ -279,6 +292,7 @@ export class Hub {
     const previous = this.#links.get(id);
     this.#links.set(id, link);
     if (previous && previous !== link) previous.close(4000, 'replaced by a newer connection of the same agent');
+    this.#metrics?.agentConnected(this.#tenant, id);
     this.#pump();
   }
 
@@ -290,6 +304,7 @@ export class Hub {
   #onClosed(link: AgentLink): void {
     const id = link.agentId!;
     if (this.#links.get(id) === link) this.#links.delete(id);
+    this.#metrics?.agentDisconnected(this.#tenant, id);
     this.#noteServed(link.hello!.models);
     this.#log(`agent ${id}: gone`);
   }

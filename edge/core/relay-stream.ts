@@ -147,6 +147,7 @@ export class RelayStream {
     const wasStreaming = this.#phase === 'streaming';
     this.#close();
     if (wasStreaming) {
+      this.#relay.broke(err.code);
       this.#body?.abort(err);
       this.#relay.finish();
     } else {
@@ -161,6 +162,7 @@ export class RelayStream {
     this.#phase = 'over';
     clearTimeout(this.#headTimer);
     if (!wasStreaming) return this.#relay.lost();
+    this.#relay.broke('agent_disconnected');
     this.#endBodyWithError(new HttpError(502, 'agent_disconnected', `The agent disconnected mid-response (${why}).`));
     this.#relay.finish();
   }
@@ -194,7 +196,10 @@ export class RelayStream {
     if (this.#phase === 'opening') {
       this.#refuse('The agent sent body bytes before a response.');
     } else if (this.#body) {
-      if (payload.byteLength > 0) this.#body.push(payload);
+      if (payload.byteLength > 0) {
+        this.#relay.data();
+        this.#body.push(payload);
+      }
     } else {
       this.#consumed(payload.byteLength); // a null-body status: nothing to hold
     }
@@ -261,6 +266,7 @@ export class RelayStream {
     this.#close();
     if (!wasStreaming && retry) return this.#relay.refused(this.#link, err);
     if (!wasStreaming) return this.#relay.fail(err);
+    this.#relay.broke(err.code);
     this.#endBodyWithError(err);
     this.#relay.finish();
   }

@@ -32,6 +32,9 @@ export class Relay {
   stream: RelayStream | undefined;
   /** Agent connections that refused this request (their upstream is down): not picked again for it. */
   readonly avoid = new Set<object>();
+  /** When it last went into the queue (ms); 0 when not waiting (metrics: queue wait). */
+  queuedAt = 0;
+  #sawData = false;
   #hooks: RelayHooks;
   // Dropped once used: a resolving function keeps its promise, and a fulfilled promise its
   // Response (Headers and all), for as long as the stream is held.
@@ -115,6 +118,18 @@ export class Relay {
   dropPayload(): void {
     this.req.body = NO_BODY;
     this.req.headers = {};
+  }
+
+  /** A response body byte arrived (the first one is the time to first token). */
+  data(): void {
+    if (this.#sawData) return;
+    this.#sawData = true;
+    if (this.req.onFirstData) this.#call(this.req.onFirstData, 'onFirstData');
+  }
+
+  /** An answered stream broke off with `code`. */
+  broke(code: string): void {
+    if (this.req.onStreamError) this.#call(() => this.req.onStreamError?.(code), 'onStreamError');
   }
 
   usage(usage: Usage): void {

@@ -25,6 +25,8 @@ export interface AdminStore {
 export interface AdminHubView {
   agents(): MaybePromise<AgentInfo[]>;
   streams?(): MaybePromise<readonly object[]>;
+  /** The tenant's figures as JSON (metrics-figures.ts), where the host keeps them. */
+  metrics?(): MaybePromise<object | undefined>;
 }
 
 export interface AdminRoutesOptions {
@@ -100,6 +102,15 @@ export function adminRoutes(opts: AdminRoutesOptions): Hono<RequestIdEnv> {
       throw new HttpError(404, 'tenant_not_found', `No tenant "${tenant}".`);
     }
     return c.json({ tenant, data: (await opts.hubFor?.(tenant)?.streams?.()) ?? [] });
+  });
+
+  // The figures the status page draws; on Workers the only way to read a tenant's metrics.
+  app.get('/tenants/:name/metrics', async (c) => {
+    const tenant = c.req.param('name');
+    if (!(await store.listTenants()).some((t) => t.name === tenant)) {
+      throw new HttpError(404, 'tenant_not_found', `No tenant "${tenant}".`);
+    }
+    return c.json({ tenant, data: (await opts.hubFor?.(tenant)?.metrics?.()) ?? null });
   });
 
   app.notFound(notFound);

@@ -8,6 +8,9 @@ import { modelNotFound } from './hub-errors';
 import type { AgentInfo, ClientSignal, RelayRequest } from './hub-types';
 import { parseApiKey } from './keys';
 import { KeyLimiter } from './limits';
+import { noLog, type EdgeLogger } from './log';
+import type { EdgeMetrics } from './metrics';
+import { RequestObservation } from './metrics-request';
 import { parseJsonBody, readBody } from './request-body';
 import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request-checks';
 import { checkOpenAIBody } from './request-json';
@@ -36,6 +39,10 @@ export interface OpenAIRoutesOptions {
   /** How long a request body may take to arrive before 408 (defaults.ts BODY_TIMEOUT_MS). */
   bodyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Counters and histograms of every request (metrics.ts). */
+  metrics?: EdgeMetrics;
+  /** Where the one line per request goes. */
+  logger?: EdgeLogger;
 }
 
 export interface HostRequest {
@@ -44,12 +51,13 @@ export interface HostRequest {
   signal: ClientSignal;
 }
 
-type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord } };
+type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord; observation: RequestObservation } };
 
 export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const { tenant, store, hub } = opts;
   const limiter = opts.limiter ?? new KeyLimiter();
-  const log = opts.log ?? console.error;
+  const log = opts.log ?? noLog;
+  const observer = { metrics: opts.metrics, logger: opts.logger };
   const app = new Hono<OpenAIEnv>();
 
   const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
@@ -62,6 +70,19 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
 
   app.use('*', requestId());
   app.use('/v1/*', authenticate);
+  app.use('/v1/*', async (c, next) => {
+    const obs = new RequestObservation(observer, {
+      tenant,
+      requestId: c.get('requestId'),
+      keyId: c.get('key').id,
+      method: c.req.method,
+      route: c.req.path,
+    });
+    c.set('observation', obs);
+    await next();
+    obs.answered(c.res.status, c.error);
+    if (!obs.relayed) obs.finished();
+  });
 
   app.get('/v1/models', (c) => {
     const allowed = c.get('key').limits.models;
@@ -92,6 +113,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     const id = c.get('requestId');
     checkRelayHead({ method: c.req.method, path, headers, requestId: id, model });
 
+    const obs = c.get('observation');
+    obs.model = model;
     const release = limiter.admit(key);
     // The callbacks outlive the handler by the whole stream: they hold strings, not the Hono context.
     const meter = usageMeter((usage) => {
@@ -102,6 +125,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       }
     });
     try {
+      obs.relayed = true;
       const res = await hub.relay({
         method: c.req.method,
         path,
@@ -110,13 +134,20 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
         model,
         requestId: id,
         signal: host?.signal ?? c.req.raw.signal,
-        onUsage: meter.usage,
+        onUsage: (usage) => {
+          obs.usage(usage);
+          meter.usage(usage);
+        },
+        onFirstData: obs.firstData,
+        onStreamError: obs.streamError,
         onDone: () => {
           release();
           meter.done();
+          obs.finished();
         },
       });
       meter.responded();
+      obs.answered(res.status);
       return res;
     } catch (err) {
       release();

@@ -1,6 +1,7 @@
 // Tenants, API keys, agent tokens and usage over the shared Sql interface.
 // A key's first check reads storage; later checks hit a memo of live keys that
 // every revocation empties, so revocation is still immediate.
+import { noLog } from './log';
 import { DEFAULT_MAX_BODY_BYTES } from './defaults';
 import { HttpError } from './errors';
 import { isTenantName, newAgentToken, newAgentTokenId, newApiKey, newKeyId, secretHash, sha256Hex, TENANT_NAME } from './keys';
@@ -113,7 +114,7 @@ export class TenantStore {
     this.#sql = sql;
     this.#now = opts.now ?? Date.now;
     this.#flushMs = opts.usageFlushMs ?? 0;
-    this.#log = opts.log ?? ((line) => console.error(line));
+    this.#log = opts.log ?? noLog;
   }
 
   /** Creates a tenant with its first API key and agent token; 409 when it exists. */

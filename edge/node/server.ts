@@ -5,6 +5,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
+import { collectDefaultMetrics } from 'prom-client';
 import { edgeApp } from '../core/app';
 import { AuthThrottle } from '../core/auth-throttle';
 import {
@@ -18,6 +19,10 @@ import {
 } from '../core/defaults';
 import { errorResponse, HttpError } from '../core/errors';
 import { requestIdFrom } from '../core/request-id';
+import { lineLog, type EdgeLogger } from '../core/log';
+import { teeMetrics } from '../core/metrics';
+import { FigureBook } from '../core/metrics-figures';
+import { statusRoutes } from '../core/routes-status';
 import { adminRoutes } from '../core/routes-admin';
 import { migrate } from '../core/schema';
 import { TenantStore } from '../core/store';
@@ -27,6 +32,9 @@ import { InflightRequests } from './inflight';
 import { Heartbeat } from './heartbeat';
 import { directBodyFetch } from './direct-body';
 import { openSqlite } from './sqlite';
+import { metricsRoute, type MetricsText } from './metrics-http';
+import { PromEdgeMetrics } from './metrics';
+import { uplotAssets } from './status-assets';
 import { TenantHubs } from './tenant-hubs';
 
 export interface NodeEdgeOptions {
@@ -45,11 +53,17 @@ export interface NodeEdgeOptions {
   /** Heartbeat interval on agent sockets (defaults.ts AGENT_PING_INTERVAL_MS); tests of stalled links shorten it. */
   heartbeatMs?: number;
   log?: (line: string) => void;
+  /** Structured logs (a pino logger): one line per request; `log` lines go to it at warn unless `log` is given. */
+  logger?: EdgeLogger;
+  /** A read-only token that opens the status page (beside the admin token). */
+  statusToken?: string;
 }
 
 export interface NodeEdge {
   url: string;
   port: number;
+  /** The Prometheus text (for a listener of its own, cli/metrics-listener.ts). */
+  metrics: MetricsText;
   /**
    * Stops the edge. With `graceMs`, first drains: no new connections, 503 to new
    * requests, and in-flight requests (streams included) get up to `graceMs` to finish.
@@ -60,17 +74,41 @@ export interface NodeEdge {
 
 export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const host = opts.host ?? '127.0.0.1';
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const log = opts.log ?? (opts.logger ? lineLog(opts.logger) : (line: string) => process.stderr.write(`${line}\n`));
   mkdirSync(opts.dataDir, { recursive: true });
   const sql = openSqlite(join(opts.dataDir, 'vllama.db'));
   migrate(sql);
   const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const headersTimeoutMs = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, bodyTimeoutMs, heartbeatMs: opts.heartbeatMs, log });
-  const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
+  const figures = new FigureBook();
+  // The view is read at scrape time, after `tenants` exists.
+  const prom = new PromEdgeMetrics({ hubs: () => tenants.hubs() });
+  collectDefaultMetrics({ register: prom.registry, prefix: 'vllama_edge_' });
+  const metrics = teeMetrics(prom, figures);
+  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, bodyTimeoutMs, heartbeatMs: opts.heartbeatMs, log, metrics, logger: opts.logger });
+  const hubFor = (t: string) => {
+    const hub = tenants.peek(t);
+    return { agents: () => hub?.agents() ?? [], streams: () => hub?.streams() ?? [], metrics: () => figures.of(t).toJSON() };
+  };
+  const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor, log });
+  const status = statusRoutes({
+    adminToken: opts.adminToken,
+    statusToken: opts.statusToken,
+    source: { listTenants: () => store.listTenants(), usage: (t) => store.usage(t), agents: (t) => hubFor(t).agents(), figures: (t) => figures.of(t).toJSON() },
+    assets: uplotAssets(),
+    log,
+  });
   const clientAddress = (_req: Request, env: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
-  const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, clientAddress, throttle: new AuthThrottle(), log });
+  const app = edgeApp({
+    admin,
+    tenantApp: (t) => tenants.get(t)?.app,
+    status,
+    metrics: metricsRoute(prom, opts.adminToken),
+    clientAddress,
+    throttle: new AuthThrottle(),
+    log,
+  });
   const inflight = new InflightRequests();
   const relayed = directBodyFetch(app);
   const shuttingDown = new HttpError(503, 'edge_shutting_down', 'The edge is shutting down; retry on a new connection.', {
@@ -145,7 +183,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
     })());
   };
 
-  return { url, port, close };
+  return { url, port, metrics: prom, close };
 }
 
 /** Closes agent sockets with 1001 so agents redial at once; terminates any still open after a grace period. */

@@ -4,6 +4,8 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import { forwardableHeaderLists } from '../core/forward-headers';
 import { Hub } from '../core/hub';
 import { KeyLimiter } from '../core/limits';
+import type { EdgeLogger } from '../core/log';
+import type { EdgeMetrics } from '../core/metrics';
 import { openaiRoutes, type HostRequest } from '../core/routes-openai';
 import type { TenantStore } from '../core/store';
 import { ResponseCloseSignal } from './client-signal';
@@ -19,6 +21,8 @@ export interface TenantHubsOptions {
   bodyTimeoutMs?: number;
   heartbeatMs?: number;
   log: (line: string) => void;
+  metrics?: EdgeMetrics;
+  logger?: EdgeLogger;
 }
 
 export class TenantHubs {
@@ -35,10 +39,10 @@ export class TenantHubs {
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
-    const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, log } = this.#opts;
+    const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, log, metrics, logger } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
-    const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, bodyTimeoutMs, log });
+    const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, schedule: setImmediate, directBodies: true, log, metrics });
+    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, bodyTimeoutMs, log, metrics, logger });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
@@ -47,6 +51,11 @@ export class TenantHubs {
   /** The tenant's Hub if one is live, without creating it. */
   peek(tenant: string): Hub | undefined {
     return this.#tenants.get(tenant)?.hub;
+  }
+
+  /** The live Hubs with their tenants (metrics gauges read them at scrape time). */
+  *hubs(): Iterable<{ tenant: string; queued: number; agents(): ReturnType<Hub['agents']> }> {
+    for (const [tenant, { hub }] of this.#tenants) yield { tenant, queued: hub.queued, agents: () => hub.agents() };
   }
 
   close(): void {

@@ -22,6 +22,8 @@ export interface WorkersEdgeOptions {
   queueTimeoutMs?: number;
   /** BODY_TIMEOUT_MS: how long a request body may take to arrive before 408. */
   bodyTimeoutMs?: number;
+  /** STATUS_TOKEN: a read-only token for /status. */
+  statusToken?: string;
   /** Enables the /__test/* hooks (VLLAMA_TEST_HOOKS=1); default true. */
   testHooks?: boolean;
   /** How long to wait for GET /healthz; wrangler dev usually needs 10–20 s. */
@@ -121,6 +123,7 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   ];
   if (opts.queueTimeoutMs !== undefined) args.push('--var', `QUEUE_TIMEOUT_MS:${opts.queueTimeoutMs}`);
   if (opts.bodyTimeoutMs !== undefined) args.push('--var', `BODY_TIMEOUT_MS:${opts.bodyTimeoutMs}`);
+  if (opts.statusToken !== undefined) args.push('--var', `STATUS_TOKEN:${opts.statusToken}`);
   if (opts.testHooks !== false) args.push('--var', 'VLLAMA_TEST_HOOKS:1');
 
   const child = spawn(process.execPath, args, {

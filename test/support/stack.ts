@@ -36,6 +36,8 @@ export interface EdgeProcessOptions {
   graceS?: number;
   /** `--heartbeat`: seconds between the edge's pings to its agents. */
   heartbeatS?: number;
+  /** A read-only token for /status (--status-token; STATUS_TOKEN on Workers). */
+  statusToken?: string;
 }
 
 export async function startNodeEdgeProcess(opts: EdgeProcessOptions = {}): Promise<EdgeUnderTest & { child: Child }> {
@@ -48,6 +50,7 @@ export async function startNodeEdgeProcess(opts: EdgeProcessOptions = {}): Promi
   if (opts.headersTimeoutS !== undefined) args.push('--headers-timeout', String(opts.headersTimeoutS));
   if (opts.graceS !== undefined) args.push('--grace', String(opts.graceS));
   if (opts.heartbeatS !== undefined) args.push('--heartbeat', String(opts.heartbeatS));
+  if (opts.statusToken !== undefined) args.push('--status-token', opts.statusToken);
   const child = await vllama(args, /listening on (http:\/\/\S+)/i);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
@@ -67,7 +70,7 @@ export async function startEdge(kind: HostKind, opts: EdgeProcessOptions = {}): 
   if (kind === 'node') return startNodeEdgeProcess(opts);
   const { startWorkersEdge } = await import('../hosts/workers-host');
   const ms = (s: number | undefined) => (s !== undefined ? s * 1000 : undefined);
-  const edge = await startWorkersEdge({ queueTimeoutMs: ms(opts.queueTimeoutS), bodyTimeoutMs: ms(opts.bodyTimeoutS) });
+  const edge = await startWorkersEdge({ queueTimeoutMs: ms(opts.queueTimeoutS), bodyTimeoutMs: ms(opts.bodyTimeoutS), statusToken: opts.statusToken });
   return { kind, ...edge };
 }
 
