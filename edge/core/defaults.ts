@@ -96,3 +96,13 @@ export const HUB_RETRY_AFTER_S = 1;
  * shutdown hook, and its SQLite writes are already coalesced by the runtime.
  */
 export const USAGE_FLUSH_MS = 1000;
+
+/**
+ * The version `GET /api/version` reports to Ollama clients. Clients gate features on it
+ * (Open WebUI and the ollama libraries read it); 0.9.0 is an Ollama whose API has every
+ * field the edge translates (tools, `format` schemas, `/api/embed`, `done_reason`).
+ */
+export const OLLAMA_COMPAT_VERSION = '0.9.0';
+
+/** What `GET /` answers, byte for byte as Ollama's server does (clients match on it). */
+export const OLLAMA_BANNER = 'Ollama is running';

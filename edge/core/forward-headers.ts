@@ -2,7 +2,7 @@
 // the edge's own connection's (hop-by-hop, RFC 9110 §7.6.1), not framing.
 import { HOP_BY_HOP_HEADERS } from '../../protocol/index';
 
-const DROPPED = new Set([...HOP_BY_HOP_HEADERS, 'authorization', 'cookie', 'host', 'content-length', 'x-request-id']);
+const DROPPED = new Set([...HOP_BY_HOP_HEADERS, 'authorization', 'x-api-key', 'cookie', 'host', 'content-length', 'x-request-id']);
 
 /** Forwardable headers, lowercased; also drops any header the Connection header names. */
 export function forwardableHeaders(headers: Headers): Record<string, string> {

@@ -1,7 +1,8 @@
 // The OpenAI-compatible API of ONE tenant: checks the key, the body and the
 // key's limits, then relays the request through the tenant's Hub unchanged.
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Handler, type MiddlewareHandler } from 'hono';
 import type { Usage } from '../../protocol/index';
+import { apiKeyHeader } from './api-key-header';
 import { invalidApiKey, notFound, onError } from './error-handler';
 import { HttpError } from './errors';
 import { forwardableHeaders } from './forward-headers';
@@ -9,9 +10,11 @@ import { modelNotFound } from './hub-errors';
 import type { AgentInfo, ClientSignal, RelayRequest } from './hub-types';
 import { parseApiKey } from './keys';
 import { KeyLimiter } from './limits';
-import { parseJsonBody, readBody } from './request-body';
+import { readBody } from './request-body';
 import { requestId } from './request-id';
+import { requestModel } from './request-model';
 import type { ApiKeyRecord, TenantStore } from './store';
+import { anyModel, VLLM_ROOT_POST_PATHS } from './vllm-routes';
 
 /** What the routes need of a Hub; the Hub of edge/core/hub.ts is one. */
 export interface RelayHub {
@@ -50,7 +53,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const app = new Hono<OpenAIEnv>();
 
   const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
-    const parsed = parseApiKey(c.req.header('authorization'));
+    const parsed = parseApiKey(apiKeyHeader((name) => c.req.header(name)));
     const key = parsed && parsed.tenant === tenant ? await store.verifyKey(tenant, parsed.key) : null;
     if (!key) throw invalidApiKey();
     c.set('key', key);
@@ -59,6 +62,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
 
   app.use('*', requestId());
   app.use('/v1/*', authenticate);
+  for (const path of [...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, authenticate);
 
   app.get('/v1/models', (c) => {
     const allowed = c.get('key').limits.models;
@@ -74,14 +78,16 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     return c.json(model);
   });
 
-  app.post('/v1/*', async (c) => {
+  // Relayed as bytes: routed by the body's model, or to any agent of the tenant where it names none.
+  const relayed: Handler<OpenAIEnv> = async (c) => {
     const key = c.get('key');
     const body = await readBody(c.req.raw, key.limits.maxBodyBytes);
-    const json = parseJsonBody(body);
-    const model = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { model?: unknown }).model : undefined;
-    if (typeof model !== 'string' || model === '') {
+    const named = requestModel(c.req.header('content-type'), body);
+    // OpenAI's JSON endpoints require a model; vLLM's own routes and forms default to the served one.
+    if (named.model === undefined && named.kind === 'json' && c.req.method === 'POST' && c.req.path.startsWith('/v1/')) {
       throw new HttpError(400, 'missing_model', 'You must provide a model parameter.', { param: 'model' });
     }
+    const model = named.model ?? anyModel(hub.models(), key.limits.models);
     if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
 
     const release = limiter.admit(key);
@@ -117,7 +123,11 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       release();
       throw err;
     }
-  });
+  };
+  app.post('/v1/*', relayed);
+  app.on(['GET', 'DELETE'], '/v1/responses/:id{.+}', relayed);
+  for (const path of VLLM_ROOT_POST_PATHS) app.post(path, relayed);
+  app.all('/v2/*', relayed);
 
   app.notFound(notFound);
   app.onError(onError(log));

@@ -4,13 +4,14 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import { forwardableHeaderLists } from '../core/forward-headers';
 import { Hub } from '../core/hub';
 import { KeyLimiter } from '../core/limits';
-import { openaiRoutes, type HostRequest } from '../core/routes-openai';
+import type { HostRequest } from '../core/routes-openai';
+import { tenantRoutes } from '../core/routes-tenant';
 import type { TenantStore } from '../core/store';
 import { ResponseCloseSignal } from './client-signal';
 
 export interface TenantEdge {
   hub: Hub;
-  app: ReturnType<typeof openaiRoutes>;
+  app: ReturnType<typeof tenantRoutes>;
 }
 
 export interface TenantHubsOptions {
@@ -36,7 +37,7 @@ export class TenantHubs {
     const { store, queueTimeoutMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, log });
+    const app = tenantRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
