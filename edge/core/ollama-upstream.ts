@@ -37,14 +37,17 @@ export async function callOpenAI(ctx: UpstreamContext, method: 'GET' | 'POST', p
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: ctx.signal,
   });
-  const res = await ctx.app.fetch(req);
+  const answer = await ctx.app.fetch(req);
+  // A relayed body the Node host would have written itself is read here as a web stream.
+  const direct = directBodyOf(answer);
+  const res = direct ? new Response(direct.stream, answer) : answer;
   if (res.ok) return res;
   throw await upstreamError(res);
 }
 
-/** The response's body stream, also where the Node host left it for itself to write (directBodies). */
+/** The response's body stream. */
 export function bodyOf(res: Response): ReadableStream<Uint8Array> {
-  const body = directBodyOf(res)?.stream ?? res.body;
+  const body = res.body;
   if (!body) throw new HttpError(502, 'empty_upstream_body', 'The upstream answered without a body.');
   return body;
 }
