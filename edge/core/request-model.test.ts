@@ -37,9 +37,15 @@ describe('requestModel', () => {
     expect((err as HttpError).code).toBe('invalid_json');
   });
 
-  it('never parses a body that is not JSON', () => {
+  it('passes on a body that is not JSON as bytes, with no model', () => {
     expect(requestModel('application/octet-stream', bytes('{"model": '))).toEqual({ kind: 'other', model: undefined });
+    expect(requestModel('text/plain', bytes('not json'))).toEqual({ kind: 'other', model: undefined });
     expect(bodyKind('text/plain', bytes('{}'))).toBe('other');
+  });
+
+  it('routes JSON sent under another content type by its model, as curl -d sends it', () => {
+    expect(requestModel('application/x-www-form-urlencoded', bytes(' {"model":"m"}'))).toMatchObject({ kind: 'json', model: 'm' });
+    expect(requestModel('text/plain;charset=UTF-8', bytes('{"prompt":"x"}'))).toMatchObject({ kind: 'json', model: undefined });
   });
 
   it('finds the model field of a multipart form after a binary file part', async () => {

@@ -1,11 +1,11 @@
 // The routing model of a relayed request, read from its body without ever
-// parsing a body as JSON that is not JSON: a JSON object's `model`, a multipart
+// taking a body for JSON that is not: a JSON object's `model`, a multipart
 // form's `model` field, or none (then any agent of the tenant will do).
 import { parseJsonBody } from './request-body';
 
 export type BodyKind = 'json' | 'multipart' | 'other';
 
-/** What the body is, by its Content-Type; a body without one is taken as JSON, as vLLM (FastAPI) does. */
+/** What the body is, by its Content-Type; a body without one is taken as JSON. */
 export function bodyKind(contentType: string | null | undefined, body: Uint8Array): BodyKind {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type.startsWith('multipart/form-data')) return 'multipart';
@@ -30,7 +30,27 @@ export function requestModel(contentType: string | null | undefined, body: Uint8
     return { kind, json, model: typeof model === 'string' && model !== '' ? model : undefined };
   }
   if (kind === 'multipart') return { kind, model: multipartField(contentType ?? '', body, 'model') };
-  return { kind, model: undefined };
+  // Clients that send JSON under another type (curl -d says x-www-form-urlencoded) still get
+  // routed by its model; a body that does not parse goes on as bytes, for vLLM to judge.
+  const json = looksLikeObject(body) ? tryParse(body) : undefined;
+  if (json === undefined) return { kind, model: undefined };
+  const model = (json as { model?: unknown }).model;
+  return { kind: 'json', json, model: typeof model === 'string' && model !== '' ? model : undefined };
+}
+
+function looksLikeObject(body: Uint8Array): boolean {
+  let i = 0;
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d)) i++;
+  return body[i] === 0x7b; // '{'
+}
+
+function tryParse(body: Uint8Array): object | undefined {
+  try {
+    const value: unknown = parseJsonBody(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const latin1 = new TextDecoder('latin1');
