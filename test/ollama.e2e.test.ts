@@ -128,6 +128,21 @@ describe.each(hostKinds)('the Ollama API on the %s edge', (kind) => {
     expect(legacy.embedding).toEqual(viaOpenAI.data[0].embedding);
   });
 
+  it('records an Ollama request’s tokens in the key’s usage exactly, as /v1 does', async () => {
+    const usage = async () => {
+      const r = await fetch(`${edge.url}/admin/v1/tenants/${tenant.tenant}/usage`, { headers: { authorization: `Bearer ${edge.adminToken}` } });
+      const rows = ((await r.json()) as { data: { requests: number; promptTokens: number; completionTokens: number }[] }).data;
+      return rows.reduce((t, row) => ({ requests: t.requests + row.requests, prompt: t.prompt + row.promptTokens, completion: t.completion + row.completionTokens }), { requests: 0, prompt: 0, completion: 0 });
+    };
+    const before = await usage();
+    let last: { prompt_eval_count: number; eval_count: number } | undefined;
+    for await (const part of await ollama.chat({ model: MODEL, messages, stream: true, options: { num_predict: 7 } })) last = part;
+    const expected = { requests: before.requests + 1, prompt: before.prompt + last!.prompt_eval_count, completion: before.completion + 7 };
+    // Usage is written in batches (USAGE_FLUSH_MS) on the Node host.
+    await waitFor(async () => JSON.stringify(await usage()) === JSON.stringify(expected) || undefined, 5000, 'usage recorded');
+    expect(await usage()).toEqual(expected);
+  });
+
   it('aborts the upstream sequence within a second when the ollama client aborts a stream', async () => {
     const abortsBefore = await simMetric(sim.url, 'vllm:request_success_total', { finished_reason: 'abort' });
     const stream = await ollama.chat({ model: MODEL, messages: [{ role: 'user', content: LONG_PROMPT }], stream: true, options: { num_predict: 1000 } });
