@@ -116,6 +116,21 @@ describe.each(hostKinds)('the Ollama API on the %s edge', (kind) => {
     expect(streamed).toBe(whole.response);
   });
 
+  it('passes images, tools, a format schema and keep_alive on to vLLM, which takes them', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    const reply = await ollama.chat({
+      model: MODEL,
+      stream: false,
+      keep_alive: '5m',
+      format: { type: 'object', properties: { answer: { type: 'string' } } },
+      tools: [{ type: 'function', function: { name: 'weather', description: 'the weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      messages: [{ role: 'user', content: 'What is in this picture?', images: [png] }],
+      options: { num_predict: 4, top_k: 20, repeat_penalty: 1.1, stop: ['never-seen'] },
+    });
+    expect(reply).toMatchObject({ done: true, eval_count: 4 });
+    expect(reply.message.content.length).toBeGreaterThan(0);
+  });
+
   it('embeds through /api/embed and /api/embeddings as /v1/embeddings does', async () => {
     const input = ['first text', 'second text'];
     const [viaOllama, viaOpenAI] = await Promise.all([
@@ -148,7 +163,7 @@ describe.each(hostKinds)('the Ollama API on the %s edge', (kind) => {
     const stream = await ollama.chat({ model: MODEL, messages: [{ role: 'user', content: LONG_PROMPT }], stream: true, options: { num_predict: 1000 } });
     let seen = 0;
     await (async () => {
-      for await (const _ of stream) if (++seen === 5) stream.abort();
+      for await (const _ of stream) if (++seen === 20) stream.abort();
     })().catch((err: unknown) => expect((err as Error).name).toBe('AbortError'));
     expect(seen).toBeLessThan(400);
     const abortedAt = performance.now();

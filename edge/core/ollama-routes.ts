@@ -97,7 +97,11 @@ export function ollamaRoutes(opts: OllamaRoutesOptions): Hono<OllamaEnv> {
     const reply = new OllamaReply(call.reply, model, startedAt);
     const headers = { 'x-request-id': c.get('requestId') };
     if (!call.stream) return c.json(await collectReply(bodyOf(res), reply), 200, headers);
-    return new Response(ndjsonStream(bodyOf(res), reply), { headers: { ...headers, 'content-type': 'application/x-ndjson' } });
+    // identity: workerd gzips a non-SSE body for a client that accepts gzip, and the
+    // compressor holds tokens back; seen under wrangler dev, it also hid a client's
+    // disconnect from the Durable Object (1 stream in 4 was never cancelled).
+    const ndjson = { ...headers, 'content-type': 'application/x-ndjson', 'content-encoding': 'identity' };
+    return new Response(ndjsonStream(bodyOf(res), reply), { headers: ndjson });
   };
 
   app.post('/api/chat', async (c) => {
