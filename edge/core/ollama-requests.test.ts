@@ -44,3 +44,11 @@ describe('generateCall', () => {
     expect(isLoadOnly({ model: 'm', prompt: 'x' })).toBe(false);
   });
 });
+
+describe('parseOllama', () => {
+  it('words a missing model as Ollama does, and names other bad fields', async () => {
+    const { ollamaChatRequest, parseOllama } = await import('./ollama-schemas');
+    expect(() => parseOllama(ollamaChatRequest, { messages: [] })).toThrow(/^model is required$/);
+    expect(() => parseOllama(ollamaChatRequest, { model: 'm', messages: [{ role: 'robot' }] })).toThrow(/^messages\.0\.role: /);
+  });
+});

@@ -37,7 +37,7 @@ export const ollamaMessage = z.looseObject({
 });
 
 const common = {
-  model: z.string().min(1, 'model is required'),
+  model: z.string({ error: 'model is required' }).min(1, 'model is required'),
   stream: z.boolean().nullish(),
   format,
   options: ollamaOptions.nullish(),
@@ -62,7 +62,7 @@ export const ollamaGenerateRequest = z.looseObject({
 });
 
 export const ollamaEmbedRequest = z.looseObject({
-  model: z.string().min(1, 'model is required'),
+  model: z.string({ error: 'model is required' }).min(1, 'model is required'),
   input: z.union([z.string(), z.array(z.string())]),
   dimensions: z.number().int().positive().nullish(),
   truncate: z.boolean().nullish(),
@@ -71,7 +71,7 @@ export const ollamaEmbedRequest = z.looseObject({
 
 /** The older /api/embeddings: one prompt, one vector. */
 export const ollamaEmbeddingsRequest = z.looseObject({
-  model: z.string().min(1, 'model is required'),
+  model: z.string({ error: 'model is required' }).min(1, 'model is required'),
   prompt: z.string(),
   keep_alive: z.union([z.string(), z.number()]).nullish(),
 });
@@ -92,6 +92,8 @@ export function parseOllama<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  const field = issue.path.join('.');
+  // Ollama's own wording for a missing model is "model is required"; others name the field first.
+  const where = field !== '' && !issue.message.startsWith(field) ? `${field}: ` : '';
   throw new HttpError(400, 'invalid_request', `${where}${issue.message}`, { cause: result.error });
 }
