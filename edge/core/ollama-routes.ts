@@ -95,7 +95,11 @@ export function ollamaRoutes(opts: OllamaRoutesOptions): Hono<OllamaEnv> {
     const startedAt = performance.now();
     const res = await callOpenAI(upstream(c), 'POST', call.path, call.body);
     const reply = new OllamaReply(call.reply, model, startedAt);
-    const headers = { 'x-request-id': c.get('requestId') };
+    const headers: Record<string, string> = { 'x-request-id': c.get('requestId') };
+    // The key's rate-limit figures the /v1 answer carries hold for this request too.
+    res.headers.forEach((value, name) => {
+      if (name.startsWith('x-ratelimit-')) headers[name] = value;
+    });
     if (!call.stream) return c.json(await collectReply(bodyOf(res), reply), 200, headers);
     // identity: workerd gzips a non-SSE body for a client that accepts gzip, and the
     // compressor holds tokens back; seen under wrangler dev, it also hid a client's
