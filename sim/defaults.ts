@@ -60,3 +60,9 @@ export const EMBEDDING_DIMS = 64;
  * Workers accept up to 32 MiB per WebSocket message, so the edge never sends more.
  */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Responses kept for `GET /v1/responses/{id}`; vLLM keeps them in memory too (unbounded there; bounded here for long runs). */
+export const STORED_RESPONSES = 256;
+
+/** Words a simulated transcription has: enough to compare, few enough to be quick. */
+export const TRANSCRIPTION_WORDS = 12;

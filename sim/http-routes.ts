@@ -10,6 +10,10 @@ import { SimHttpError } from './http-error';
 import type { SimMetrics } from './metrics';
 import { embeddingList, modelList, responseMeta } from './openai-shapes';
 import { embeddingRequest, parseBody } from './request-schemas';
+import { audioRoutes } from './audio-routes';
+import { responsesRoutes, storedResponse } from './responses-routes';
+import { sendJson } from './send-json';
+import { tokenizerRoutes } from './tokenizer-routes';
 import { countPromptTokens } from './tokens';
 
 export interface SimContext extends ModelTable {
@@ -24,11 +28,7 @@ export interface SimContext extends ModelTable {
 
 type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
+export { sendJson };
 
 const routes: Record<string, Handler> = {
   'GET /health': (_ctx, _req, res) => {
@@ -60,6 +60,9 @@ const routes: Record<string, Handler> = {
     });
     sendJson(res, 200, embeddingList(responseMeta('embd', model), vectors, promptTokens));
   },
+  ...tokenizerRoutes,
+  ...responsesRoutes,
+  ...audioRoutes,
 };
 
 const knownPaths = new Set(Object.keys(routes).map((k) => k.slice(k.indexOf(' ') + 1)));
@@ -79,7 +82,7 @@ export async function handleRequest(ctx: SimContext, req: IncomingMessage, res: 
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   try {
-    const handler = routes[`${req.method} ${path}`];
+    const handler = routes[`${req.method} ${path}`] ?? (req.method === 'GET' && path.startsWith('/v1/responses/') ? storedResponse : undefined);
     if (!handler) {
       if (knownPaths.has(path)) throw new SimHttpError(405, 'ERR_METHOD', `Method ${req.method} not allowed for ${path}`);
       throw new SimHttpError(404, 'ERR_NOT_FOUND', `Not found: ${path}`);

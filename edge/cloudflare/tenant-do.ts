@@ -5,7 +5,8 @@ import { DurableObject } from 'cloudflare:workers';
 import { authorizeAgent } from '../core/agent-auth';
 import { AGENT_CONNECT_PATH, BODY_TIMEOUT_MS } from '../core/defaults';
 import { invalidApiKey } from '../core/error-handler';
-import { errorResponse, HttpError } from '../core/errors';
+import { errorResponseFor } from '../core/error-shape';
+import { HttpError } from '../core/errors';
 import type { AgentInfo, StreamInfo } from '../core/hub-types';
 import { parseApiKey, secretHash } from '../core/keys';
 import { figuresMetrics, TenantFigures, type TenantFiguresJson } from '../core/metrics-figures';
@@ -49,7 +50,7 @@ export class TenantDO extends DurableObject<Env> {
       res = await this.#route(request);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      res = errorResponse(err, requestIdFrom(request.headers.get('x-request-id')));
+      res = errorResponseFor(new URL(request.url).pathname, err, requestIdFrom(request.headers.get('x-request-id')));
     }
     await drainBody(request);
     return res;

@@ -6,7 +6,7 @@ import type { AgentConnection } from '../core/hub-types';
 import { KeyLimiter } from '../core/limits';
 import type { EdgeLogger } from '../core/log';
 import type { EdgeMetrics } from '../core/metrics';
-import { openaiRoutes } from '../core/routes-openai';
+import { tenantRoutes } from '../core/routes-tenant';
 import type { TenantStore } from '../core/store';
 import { AGENT_TAG, agentSocket, connIdOf, forgetAgent, initAttachment, restoreAgent } from './agent-socket';
 
@@ -22,7 +22,7 @@ export interface TenantEdgeOptions {
 
 export class TenantEdge {
   readonly hub: Hub;
-  readonly app: ReturnType<typeof openaiRoutes>;
+  readonly app: ReturnType<typeof tenantRoutes>;
   /** When this Hub was built (tests read it to tell a rebuilt Hub from a kept one). */
   readonly builtAt = Date.now();
   /** Agents put back from socket attachments when this Hub was built. */
@@ -36,7 +36,7 @@ export class TenantEdge {
     // No setImmediate in Workers; a microtask runs after the current event's synchronous work. Wrapped:
     // workerd throws "Illegal invocation" when its queueMicrotask is called as a method of another object.
     this.hub = new Hub({ tenant, queueTimeoutMs, schedule: (fn) => queueMicrotask(fn), log, metrics });
-    this.app = openaiRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), bodyTimeoutMs, log, metrics, logger });
+    this.app = tenantRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), bodyTimeoutMs, log, metrics, logger });
     let restored = 0;
     for (const ws of ctx.getWebSockets(AGENT_TAG)) if (this.#restore(ws)) restored++;
     this.restored = restored;

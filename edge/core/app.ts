@@ -1,13 +1,17 @@
 // The whole edge as one Hono app, for a host that holds every tenant in one
-// process (Node): health, the admin API, and /v1/* dispatched by the key's tenant.
-import { Hono } from 'hono';
+// process (Node): health, the admin API, the status page, Ollama's unauthenticated
+// probes, and /v1/*, vLLM's other routes and /api/* dispatched by the key's tenant.
+import { Hono, type Context } from 'hono';
+import { apiKeyHeader } from './api-key-header';
 import { AuthThrottle } from './auth-throttle';
 import { AGENT_CONNECT_PATH } from './defaults';
 import { invalidApiKey, notFound, onError } from './error-handler';
 import { HttpError } from './errors';
 import { parseApiKey, secretHash } from './keys';
+import { ollamaProbes } from './ollama-probes';
 import { ADMIN_BASE } from './routes-admin';
 import { STATUS_PATH } from './routes-status';
+import { isVllmRootRoute } from './vllm-routes';
 
 interface FetchApp {
   fetch(req: Request, env?: unknown): Response | Promise<Response>;
@@ -62,9 +66,9 @@ export function edgeApp(opts: EdgeAppOptions): Hono {
   if (metrics) app.get('/metrics', (c) => guarded(c.req.raw, c.env, () => metrics.fetch(c.req.raw)));
 
   // Routed on the key's tenant part alone; the tenant's app verifies the key itself.
-  app.all('/v1/*', (c) =>
+  const toTenant = (c: Context) =>
     guarded(c.req.raw, c.env, async () => {
-      const parsed = parseApiKey(c.req.header('authorization'));
+      const parsed = parseApiKey(apiKeyHeader((name) => c.req.header(name)));
       const tenant = parsed ? opts.tenantApp(parsed.tenant) : undefined;
       if (!tenant) {
         // Hashed as a known tenant's key is (store.verifyKey), so the answer takes as long
@@ -73,8 +77,12 @@ export function edgeApp(opts: EdgeAppOptions): Hono {
         throw invalidApiKey();
       }
       return tenant.fetch(c.req.raw, c.env); // the host's env (Node: the raw request) goes along
-    }),
-  );
+    });
+  app.all('/v1/*', toTenant);
+  // Ollama clients probe these before they send a key (Open WebUI, Continue).
+  app.route('/', ollamaProbes());
+  app.all('/api/*', toTenant);
+  app.all('*', (c, next) => (isVllmRootRoute(c.req.method, c.req.path) ? toTenant(c) : next()));
 
   // The host answers WebSocket upgrades before routing; a plain GET lands here.
   app.get(AGENT_CONNECT_PATH, () => {

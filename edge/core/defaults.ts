@@ -220,3 +220,12 @@ export const FIGURES_RECENT_ERRORS = 20;
 
 /** Agent ids remembered to tell a reconnect from a first connect; bounds what churning ids can make the edge hold. */
 export const FIGURES_REMEMBERED_AGENTS = 4096;
+/**
+ * The version `GET /api/version` reports to Ollama clients. Clients gate features on it
+ * (Open WebUI and the ollama libraries read it); 0.9.0 is an Ollama whose API has every
+ * field the edge translates (tools, `format` schemas, `/api/embed`, `done_reason`).
+ */
+export const OLLAMA_COMPAT_VERSION = '0.9.0';
+
+/** What `GET /` answers, byte for byte as Ollama's server does (clients match on it). */
+export const OLLAMA_BANNER = 'Ollama is running';

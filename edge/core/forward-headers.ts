@@ -9,6 +9,7 @@ const DROPPED = new Set([
   'expect',
   'http2-settings', // RFC 7540 §3.2.1: belongs to an h2c upgrade of this connection
   'authorization',
+  'x-api-key',
   'cookie',
   'host',
   'content-length',

@@ -1,7 +1,8 @@
 // The OpenAI-compatible API of ONE tenant: checks the key, the body and the
 // key's limits, then relays the request through the tenant's Hub unchanged.
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Handler, type MiddlewareHandler } from 'hono';
 import type { Usage } from '../../protocol/index';
+import { apiKeyHeader } from './api-key-header';
 import { invalidApiKey, notFound, onError } from './error-handler';
 import { forwardableHeaders } from './forward-headers';
 import { modelNotFound } from './hub-errors';
@@ -11,11 +12,13 @@ import { KeyLimiter } from './limits';
 import { noLog, type EdgeLogger } from './log';
 import type { EdgeMetrics } from './metrics';
 import { RequestObservation } from './metrics-request';
-import { parseJsonBody, readBody } from './request-body';
+import { readBody } from './request-body';
 import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request-checks';
 import { checkOpenAIBody } from './request-json';
 import { requestId } from './request-id';
+import { requestModel } from './request-model';
 import type { ApiKeyRecord, TenantStore } from './store';
+import { anyModel, VLLM_ROOT_POST_PATHS } from './vllm-routes';
 
 /** What the routes need of a Hub; the Hub of edge/core/hub.ts is one. */
 export interface RelayHub {
@@ -61,7 +64,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const app = new Hono<OpenAIEnv>();
 
   const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
-    const parsed = parseApiKey(c.req.header('authorization'));
+    const parsed = parseApiKey(apiKeyHeader((name) => c.req.header(name)));
     const key = parsed && parsed.tenant === tenant ? await store.verifyKey(tenant, parsed.key) : null;
     if (!key) throw invalidApiKey();
     c.set('key', key);
@@ -70,7 +73,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
 
   app.use('*', requestId());
   app.use('/v1/*', authenticate);
-  app.use('/v1/*', async (c, next) => {
+  for (const path of [...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, authenticate);
+  const observe: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
     const obs = new RequestObservation(observer, {
       tenant,
       requestId: c.get('requestId'),
@@ -82,7 +86,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     await next();
     obs.answered(c.res.status, c.error);
     if (!obs.relayed) obs.finished();
-  });
+  };
+  for (const path of ['/v1/*', ...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, observe);
 
   app.get('/v1/models', (c) => {
     const allowed = c.get('key').limits.models;
@@ -98,7 +103,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     return c.json(model);
   });
 
-  app.post('/v1/*', async (c) => {
+  // Relayed as bytes: routed by the body's model, or to any agent of the tenant where it names none.
+  const relayed: Handler<OpenAIEnv> = async (c) => {
     const key = c.get('key');
     const url = new URL(c.req.url);
     const path = url.pathname + url.search;
@@ -108,7 +114,11 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     const headers = host?.headers ?? forwardableHeaders(c.req.raw.headers);
     checkRequestHeaders(headers);
     const body = await readBody(c.req.raw, key.limits.maxBodyBytes, opts.bodyTimeoutMs);
-    const model = checkOpenAIBody(url.pathname, parseJsonBody(body));
+    const named = requestModel(c.req.header('content-type'), body);
+    // OpenAI's JSON endpoints require a model and get their field types checked here; vLLM's
+    // own routes and forms default to the served model.
+    const openaiJson = named.kind === 'json' && c.req.method === 'POST' && url.pathname.startsWith('/v1/');
+    const model = openaiJson ? checkOpenAIBody(url.pathname, named.json) : (named.model ?? anyModel(hub.models(), key.limits.models));
     if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
     const id = c.get('requestId');
     checkRelayHead({ method: c.req.method, path, headers, requestId: id, model });
@@ -153,7 +163,11 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       release();
       throw err;
     }
-  });
+  };
+  app.post('/v1/*', relayed);
+  app.on(['GET', 'DELETE'], '/v1/responses/:id{.+}', relayed);
+  for (const path of VLLM_ROOT_POST_PATHS) app.post(path, relayed);
+  app.all('/v2/*', relayed);
 
   app.notFound(notFound);
   app.onError(onError(log));

@@ -6,13 +6,14 @@ import { Hub } from '../core/hub';
 import { KeyLimiter } from '../core/limits';
 import type { EdgeLogger } from '../core/log';
 import type { EdgeMetrics } from '../core/metrics';
-import { openaiRoutes, type HostRequest } from '../core/routes-openai';
+import type { HostRequest } from '../core/routes-openai';
+import { tenantRoutes } from '../core/routes-tenant';
 import type { TenantStore } from '../core/store';
 import { ResponseCloseSignal } from './client-signal';
 
 export interface TenantEdge {
   hub: Hub;
-  app: ReturnType<typeof openaiRoutes>;
+  app: ReturnType<typeof tenantRoutes>;
 }
 
 export interface TenantHubsOptions {
@@ -42,7 +43,7 @@ export class TenantHubs {
     const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, log, metrics, logger } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, schedule: setImmediate, directBodies: true, log, metrics });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, bodyTimeoutMs, log, metrics, logger });
+    const app = tenantRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, bodyTimeoutMs, log, metrics, logger });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
