@@ -64,10 +64,18 @@ describe.each(hostKinds)('hostile clients on the %s edge', (kind) => {
   const post = (path: string, headers: [string, string][] = [], body = chatBody) =>
     head('POST', path, host, [auth, ['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(body))], ...headers]) + body;
 
-  it('answers a URL longer than the frame cap with 414, and the agent link stays up', async () => {
+  it("answers a URL longer than the frame cap with 414, and the tenant's stream in flight carries on", async () => {
+    // Issue 13, defect 1: this request used to make the agent drop its link, cutting every stream on it.
+    // ~300 engine steps: still streaming while the long URL goes by.
+    const inFlight = (await client.chat.completions.create({ model: MODEL, max_tokens: 300, stream: true, ignore_eos: true, messages: [{ role: 'user', content: 'long one' }] } as never)) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+    const reader = inFlight[Symbol.asyncIterator]();
+    expect((await reader.next()).done).toBe(false);
     const { responses } = await rawRequest(edge.url, post(`/v1/chat/completions?q=${'a'.repeat(2100)}`));
     expect(responses[0].status).toBe(414);
     expect(errorOf(responses[0])).toMatchObject({ type: 'invalid_request_error', code: 'uri_too_long' });
+    let finish: string | null = null;
+    for (let next = await reader.next(); !next.done; next = await reader.next()) finish = next.value.choices[0]?.finish_reason ?? finish;
+    expect(finish).toBe('length');
     await stillServes();
   });
 
