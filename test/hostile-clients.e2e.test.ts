@@ -209,6 +209,15 @@ describe.each(hostKinds)('hostile clients on the %s edge', (kind) => {
     // The right key from the throttled source waits too; from another source all is as before.
     const { responses } = await rawRequest(edge.url, head('GET', '/v1/models', host, [auth, ['Connection', 'close']]), { localAddress: '127.0.0.2' });
     expect(responses[0].status).toBe(429);
+    // Agent tokens share the count: an agent dialling from there waits as well.
+    const upgrade = head('GET', '/agent/v1/connect', host, [
+      ['Authorization', `Bearer ${tenant.agentToken}`],
+      ['Upgrade', 'websocket'],
+      ['Connection', 'Upgrade'],
+      ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='],
+      ['Sec-WebSocket-Version', '13'],
+    ]);
+    expect((await rawRequest(edge.url, upgrade, { localAddress: '127.0.0.2' })).responses[0]?.status).toBe(429);
     await stillServes();
   });
 });

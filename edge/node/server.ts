@@ -68,7 +68,8 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, bodyTimeoutMs, log });
   const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
   const clientAddress = (_req: Request, env: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
-  const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, clientAddress, throttle: new AuthThrottle(), log });
+  const throttle = new AuthThrottle();
+  const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, clientAddress, throttle, log });
   const inflight = new InflightRequests();
   const relayed = directBodyFetch(app);
   const shuttingDown = new HttpError(503, 'edge_shutting_down', 'The edge is shutting down; retry on a new connection.', {
@@ -96,7 +97,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   server.on('request', inflight.track);
   // Parser refusals (431, 414, 408, 400) get OpenAI's error body, not Node's empty one.
   server.on('clientError', answerClientError);
-  server.on('upgrade', agentUpgradeHandler({ store, tenants, wss, heartbeat, log }));
+  server.on('upgrade', agentUpgradeHandler({ store, tenants, wss, heartbeat, throttle, log }));
 
   try {
     await new Promise<void>((resolve, reject) => {
