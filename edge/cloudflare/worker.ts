@@ -61,9 +61,17 @@ function workerApp(env: Env): Hono {
   // hibernation API. (Hono's upgradeWebSocket would accept() it here, pinning the Worker.)
   app.get(AGENT_CONNECT_PATH, async (c, next) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return next();
+    // Failed agent tokens count against the address, with the API's failed keys.
+    const source = c.req.header('cf-connecting-ip') ?? 'unknown';
+    throttle.check(source);
     const token = parseAgentToken(c.req.header('authorization'));
-    if (!token) throw new HttpError(401, 'invalid_agent_token', 'Incorrect agent token provided.');
-    return tenantObject(env, token.tenant).fetch(c.req.raw);
+    if (!token) {
+      throttle.failed(source);
+      throw new HttpError(401, 'invalid_agent_token', 'Incorrect agent token provided.');
+    }
+    const res = await tenantObject(env, token.tenant).fetch(c.req.raw);
+    if (res.status === 401) throttle.failed(source);
+    return res;
   });
 
   if (testHooksEnabled(env)) app.all(`${TEST_HOOK_PREFIX}*`, (c) => forwardTestHook(env, c.req.raw));

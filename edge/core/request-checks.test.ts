@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { controlFrame, decodeFrames, encodeFrames, MAX_CONTROL_PAYLOAD, parseControl, type RequestHead } from '../../protocol/index';
 import { MAX_REQUEST_HEADER_BYTES, MAX_REQUEST_HEADERS } from './defaults';
@@ -51,5 +52,25 @@ describe('checkRelayHead', () => {
     expect(agentTakes(head)).toBe(false);
     expect(statusOf(() => checkRelayHead(head))).toBe(431);
     expect(MAX_CONTROL_PAYLOAD).toBe(64 * 1024);
+  });
+
+  it('never passes a head the agent would refuse (random heads, control and non-ASCII characters included)', () => {
+    const text = (max: number) => fc.string({ unit: fc.oneof(fc.constantFrom('a', '\u0001', '"', 'é', '€', '\\'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: max });
+    fc.assert(
+      fc.property(
+        fc.record({
+          method: text(20),
+          path: text(2100),
+          headers: fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), text(3000), { maxKeys: 12 }),
+          requestId: text(300),
+          model: text(300),
+        }),
+        (head) => {
+          const passed = statusOf(() => checkRelayHead(head)) === undefined;
+          if (passed) expect(agentTakes(head)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

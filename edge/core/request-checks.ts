@@ -28,8 +28,8 @@ export function checkRequestPath(path: string): void {
   if (path.length > MAX_REQUEST_PATH) throw uriTooLong(path.length);
 }
 
-/** 431 when the forwarded headers are too many or too large for one frame. */
-export function checkRequestHeaders(headers: Record<string, string>): void {
+/** 431 when the forwarded headers are too many or too large for one frame; returns their characters. */
+export function checkRequestHeaders(headers: Record<string, string>): number {
   let count = 0;
   let bytes = 0;
   for (const name in headers) {
@@ -38,6 +38,7 @@ export function checkRequestHeaders(headers: Record<string, string>): void {
   }
   if (count > MAX_REQUEST_HEADERS) throw headersTooLarge(`${count} headers, the limit is ${MAX_REQUEST_HEADERS}`);
   if (bytes > MAX_REQUEST_HEADER_BYTES) throw headersTooLarge(`${bytes} bytes, the limit is ${MAX_REQUEST_HEADER_BYTES}`);
+  return bytes + 6 * count; // with the quotes, colon and comma each header costs in JSON
 }
 
 /** 400 when a model name cannot go in a frame. */
@@ -47,21 +48,30 @@ export function checkModelName(model: string): void {
   }
 }
 
+/** JSON escaping writes at most 6 bytes per UTF-16 unit (`\u001f`); UTF-8, at most 3. */
+const MAX_BYTES_PER_CHAR = 6;
+/** The head's keys and punctuation outside the headers, generously. */
+const HEAD_OVERHEAD = 128;
+
 /**
  * The last word before a frame is built: the head as the protocol's schema and
  * size limit would judge it at the agent. Each field has its own check above with
- * a specific status; this catches whatever those do not (a method over 16 chars).
+ * a specific status; the schema catches whatever those do not (a method over 16
+ * characters). A head whose worst-case encoding fits is known to pass without
+ * running the schema or encoding it (that was ~20 µs a request, ~5 % of the edge's CPU).
  */
 export function checkRelayHead(req: RequestHead): void {
   checkRequestPath(req.path);
-  checkRequestHeaders(req.headers);
+  const headerChars = checkRequestHeaders(req.headers);
   if (req.model !== undefined) checkModelName(req.model);
+  const chars = req.method.length + req.path.length + headerChars + req.requestId.length + (req.model?.length ?? 0);
+  const simple = req.method.length >= 1 && req.method.length <= 16 && req.path.length >= 1 && req.requestId.length <= 256;
+  if (simple && chars * MAX_BYTES_PER_CHAR + HEAD_OVERHEAD <= MAX_CONTROL_PAYLOAD) return;
   const parsed = controlSchemas.request.safeParse(req);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new HttpError(400, 'invalid_request', `The request cannot be relayed: ${issue.path.join('.') || 'head'}: ${issue.message}.`);
   }
-  // JSON escaping and UTF-8 can make the frame larger than the characters counted above.
   const size = encoder.encode(JSON.stringify(req)).byteLength;
   if (size > MAX_CONTROL_PAYLOAD) throw headersTooLarge(`the request head is ${size} bytes, the limit is ${MAX_CONTROL_PAYLOAD}`);
 }

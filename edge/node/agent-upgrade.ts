@@ -4,6 +4,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { authorizeAgent } from '../core/agent-auth';
+import type { AuthThrottle } from '../core/auth-throttle';
 import { AGENT_CONNECT_PATH } from '../core/defaults';
 import { errorJson, HttpError } from '../core/errors';
 import type { TenantStore } from '../core/store';
@@ -16,6 +17,8 @@ export interface AgentUpgradeOptions {
   tenants: TenantHubs;
   wss: WebSocketServer;
   heartbeat: Heartbeat;
+  /** Failed agent tokens count against the peer's address, with the API's failed keys. */
+  throttle?: AuthThrottle;
   log: (line: string) => void;
 }
 
@@ -34,9 +37,10 @@ function refuse(socket: Duplex, err: HttpError): void {
 }
 
 export function agentUpgradeHandler(opts: AgentUpgradeOptions) {
-  const { store, tenants, wss, heartbeat, log } = opts;
+  const { store, tenants, wss, heartbeat, throttle, log } = opts;
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    throttle?.check(req.socket.remoteAddress ?? 'unknown');
     const path = new URL(req.url ?? '/', 'http://edge').pathname;
     if (path !== AGENT_CONNECT_PATH) throw new HttpError(404, 'unknown_url', `Invalid URL (${req.method} ${path})`);
     const tenant = await authorizeAgent(store, req.headers.authorization);
@@ -55,6 +59,7 @@ export function agentUpgradeHandler(opts: AgentUpgradeOptions) {
     // Until ws owns the socket, a reset by the peer must not become an uncaught 'error'.
     socket.on('error', () => {});
     upgrade(req, socket, head).catch((err: unknown) => {
+      if (err instanceof HttpError && err.status === 401) throttle?.failed(req.socket.remoteAddress ?? 'unknown');
       if (err instanceof HttpError) return refuse(socket, err);
       log(`agent upgrade failed: ${(err as Error).stack ?? String(err)}`);
       refuse(socket, new HttpError(500, 'internal_error', 'The server had an error while processing your request.'));

@@ -100,13 +100,14 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
     log,
   });
   const clientAddress = (_req: Request, env: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
+  const throttle = new AuthThrottle();
   const app = edgeApp({
     admin,
     tenantApp: (t) => tenants.get(t)?.app,
     status,
     metrics: metricsRoute(prom, opts.adminToken),
     clientAddress,
-    throttle: new AuthThrottle(),
+    throttle,
     log,
   });
   const inflight = new InflightRequests();
@@ -136,7 +137,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   server.on('request', inflight.track);
   // Parser refusals (431, 414, 408, 400) get OpenAI's error body, not Node's empty one.
   server.on('clientError', answerClientError);
-  server.on('upgrade', agentUpgradeHandler({ store, tenants, wss, heartbeat, log }));
+  server.on('upgrade', agentUpgradeHandler({ store, tenants, wss, heartbeat, throttle, log }));
 
   try {
     await new Promise<void>((resolve, reject) => {
