@@ -3,7 +3,15 @@
 import { join } from 'node:path';
 import { loadOrCreateAdminTokenFile } from '../../edge/node/admin-token';
 import { startNodeEdge } from '../../edge/node/server';
-import { intFlag, numberFlag, stringFlag, UsageError, type Command } from '../command';
+import { intFlag, numberFlag, stringFlag, UsageError, type Command, type CommandContext } from '../command';
+
+/** A positive number of seconds as whole milliseconds; undefined when the flag is absent. */
+function secondsFlag(ctx: CommandContext, name: string): number | undefined {
+  const s = numberFlag(ctx, name);
+  if (s === undefined) return undefined;
+  if (s <= 0) throw new UsageError(`--${name} must be positive, got ${s}`);
+  return Math.max(1, Math.round(s * 1000));
+}
 
 export const edge: Command = {
   name: 'edge',
@@ -20,7 +28,17 @@ export const edge: Command = {
     'queue-timeout': {
       type: 'string',
       value: 'SECONDS',
-      description: 'How long a request waits for an agent before 503 (default: 30)',
+      description: 'How long a request waits for an agent (or a concurrency slot of its key) before 503/429 (default: 30)',
+    },
+    'keep-alive': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'SSE keep-alive comment interval for streamed requests that wait (default: 5)',
+    },
+    'rate-window': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'Length of the per-minute rate windows (rpm, tpm); a knob for tests (default: 60)',
     },
   },
   async run(ctx) {
@@ -31,6 +49,8 @@ export const edge: Command = {
     const dataDir = stringFlag(ctx, 'data') ?? '.vllama/edge';
     const queueTimeout = numberFlag(ctx, 'queue-timeout');
     if (queueTimeout !== undefined && queueTimeout <= 0) throw new UsageError(`--queue-timeout must be positive, got ${queueTimeout}`);
+    const keepAlive = secondsFlag(ctx, 'keep-alive');
+    const rateWindow = secondsFlag(ctx, 'rate-window');
 
     let adminToken = stringFlag(ctx, 'admin-token') ?? (process.env.VLLAMA_ADMIN_TOKEN || undefined);
     if (!adminToken) {
@@ -50,6 +70,8 @@ export const edge: Command = {
       dataDir,
       adminToken,
       queueTimeoutMs: queueTimeout === undefined ? undefined : Math.max(1, Math.round(queueTimeout * 1000)),
+      keepAliveMs: keepAlive,
+      rateWindowMs: rateWindow,
       log,
     });
     process.stdout.write(

@@ -11,6 +11,10 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Milliseconds a request waits for an agent before 503; the Hub's default when unset. */
   QUEUE_TIMEOUT_MS?: string;
+  /** Milliseconds between SSE keep-alive comments for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
+  KEEP_ALIVE_MS?: string;
+  /** Length of the per-minute rate windows in ms (defaults.ts RATE_WINDOW_MS); a test knob. */
+  RATE_WINDOW_MS?: string;
   /** "1" enables the /__test/* hooks; only the test host sets it (`--var`). Never set it in production. */
   VLLAMA_TEST_HOOKS?: string;
 }
@@ -20,9 +24,14 @@ export const REGISTRY_NAME = 'registry';
 
 /** QUEUE_TIMEOUT_MS as a number; undefined when unset. A bad value is an error naming it, not a silent default. */
 export function queueTimeoutMs(env: Env): number | undefined {
-  const raw = env.QUEUE_TIMEOUT_MS?.trim();
+  return msVar(env, 'QUEUE_TIMEOUT_MS');
+}
+
+/** A variable of positive whole milliseconds; undefined when unset, an error naming it when bad. */
+export function msVar(env: Env, name: 'QUEUE_TIMEOUT_MS' | 'KEEP_ALIVE_MS' | 'RATE_WINDOW_MS'): number | undefined {
+  const raw = env[name]?.trim();
   if (!raw) return undefined;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms <= 0) throw new TypeError(`QUEUE_TIMEOUT_MS must be a positive whole number of milliseconds, got "${raw}"`);
+  if (!Number.isInteger(ms) || ms <= 0) throw new TypeError(`${name} must be a positive whole number of milliseconds, got "${raw}"`);
   return ms;
 }

@@ -12,7 +12,7 @@ import { migrate } from '../core/schema';
 import { TenantStore, type CreatedTenant, type KeyLimitsInput, type UsageRow } from '../core/store';
 import { doSql, hasSchema } from './do-sql';
 import { drainBody } from './drain-body';
-import { queueTimeoutMs, type Env } from './env';
+import { msVar, queueTimeoutMs, type Env } from './env';
 import { settle, type Outcome } from './rpc-outcome';
 import { TenantEdge } from './tenant-edge';
 import { TEST_HOOK_PREFIX, tenantTestHook } from './test-hooks';
@@ -31,7 +31,7 @@ export class TenantDO extends DurableObject<Env> {
     const sql = doSql(ctx.storage);
     if (hasSchema(sql)) {
       migrate(sql);
-      this.#store = new TenantStore(sql);
+      this.#store = new TenantStore(sql, { rateWindowMs: msVar(env, 'RATE_WINDOW_MS') });
     }
   }
 
@@ -62,7 +62,7 @@ export class TenantDO extends DurableObject<Env> {
     const tenant = this.#tenant();
     if (!tenant) return undefined;
     const log = (line: string) => console.log(line);
-    this.#edge = new TenantEdge(this.ctx, { tenant, store: this.#store, queueTimeoutMs: queueTimeoutMs(this.env), log });
+    this.#edge = new TenantEdge(this.ctx, { tenant, store: this.#store, queueTimeoutMs: queueTimeoutMs(this.env), keepAliveMs: msVar(this.env, 'KEEP_ALIVE_MS'), log });
     if (this.#edge.restored > 0) log(`[tenant ${tenant}] restored ${this.#edge.restored} agents from hibernation`);
     return this.#edge;
   }
@@ -131,7 +131,7 @@ export class TenantDO extends DurableObject<Env> {
       }
       const sql = doSql(this.ctx.storage);
       migrate(sql);
-      this.#store ??= new TenantStore(sql);
+      this.#store ??= new TenantStore(sql, { rateWindowMs: msVar(this.env, 'RATE_WINDOW_MS') });
       return this.#store.createTenant(name);
     });
   }

@@ -3,7 +3,6 @@
 // object starts, so after hibernation it is rebuilt from `ctx.getWebSockets()`.
 import { Hub } from '../core/hub';
 import type { AgentConnection } from '../core/hub-types';
-import { KeyLimiter } from '../core/limits';
 import { openaiRoutes } from '../core/routes-openai';
 import type { TenantStore } from '../core/store';
 import { AGENT_TAG, agentSocket, connIdOf, forgetAgent, initAttachment, restoreAgent } from './agent-socket';
@@ -12,6 +11,7 @@ export interface TenantEdgeOptions {
   tenant: string;
   store: TenantStore;
   queueTimeoutMs?: number;
+  keepAliveMs?: number;
   log: (line: string) => void;
 }
 
@@ -27,11 +27,11 @@ export class TenantEdge {
 
   constructor(ctx: DurableObjectState, opts: TenantEdgeOptions) {
     this.#ctx = ctx;
-    const { tenant, store, queueTimeoutMs, log } = opts;
+    const { tenant, store, queueTimeoutMs, keepAliveMs, log } = opts;
     // No setImmediate in Workers; a microtask runs after the current event's synchronous work. Wrapped:
     // workerd throws "Illegal invocation" when its queueMicrotask is called as a method of another object.
     this.hub = new Hub({ tenant, queueTimeoutMs, schedule: (fn) => queueMicrotask(fn), log });
-    this.app = openaiRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), log });
+    this.app = openaiRoutes({ tenant, store, hub: this.hub, queueTimeoutMs, keepAliveMs, log });
     let restored = 0;
     for (const ws of ctx.getWebSockets(AGENT_TAG)) if (this.#restore(ws)) restored++;
     this.restored = restored;

@@ -62,6 +62,8 @@ export interface RelayRequest {
   onUsage?: (usage: Usage) => void;
   /** Called once when the stream is over, however it ended (frees per-key concurrency). */
   onDone?: () => void;
+  /** An SSE answer gets a `: keep-alive` comment this often until the agent's first byte (keep-alive.ts); unset: none. */
+  keepAliveMs?: number;
 }
 
 export interface AgentInfo {

@@ -8,7 +8,11 @@ import { forwardableHeaders } from './forward-headers';
 import { modelNotFound } from './hub-errors';
 import type { AgentInfo, ClientSignal, RelayRequest } from './hub-types';
 import { parseApiKey } from './keys';
+import { ConcurrencyGate } from './concurrency-gate';
+import { KEEP_ALIVE_MS, MAX_KEY_QUEUE, QUEUE_TIMEOUT_MS } from './defaults';
+import { keepAliveWhileWaiting } from './keep-alive';
 import { KeyLimiter } from './limits';
+import { rateLimitHeaders } from './rate-headers';
 import { parseJsonBody, readBody } from './request-body';
 import { requestId } from './request-id';
 import type { ApiKeyRecord, TenantStore } from './store';
@@ -22,10 +26,16 @@ export interface RelayHub {
 
 export interface OpenAIRoutesOptions {
   tenant: string;
-  store: Pick<TenantStore, 'verifyKey' | 'recordUsage'>;
+  store: Pick<TenantStore, 'verifyKey' | 'recordUsage' | 'counters' | 'tokensToday' | 'now'>;
   hub: RelayHub;
   /** Shared by every app of the tenant, so per-key limits hold across them. */
   limiter?: KeyLimiter;
+  /** Per-key concurrency; shared like the limiter. */
+  gate?: ConcurrencyGate;
+  /** How long a request may wait for its key's concurrency slot (the Hub's queue timeout by default). */
+  queueTimeoutMs?: number;
+  /** SSE keep-alive interval for streamed requests that wait (defaults.ts KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
   /**
    * What a host with cheaper access than the web Request (Node's parsed request and its
    * ServerResponse) reads from its env: the headers to forward and the client-gone signal.
@@ -45,7 +55,9 @@ type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord } };
 
 export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const { tenant, store, hub } = opts;
-  const limiter = opts.limiter ?? new KeyLimiter();
+  const limiter = opts.limiter ?? new KeyLimiter(store);
+  const gate = opts.gate ?? new ConcurrencyGate({ timeoutMs: opts.queueTimeoutMs ?? QUEUE_TIMEOUT_MS, maxWaiting: MAX_KEY_QUEUE });
+  const keepAliveMs = opts.keepAliveMs ?? KEEP_ALIVE_MS;
   const log = opts.log ?? console.error;
   const app = new Hono<OpenAIEnv>();
 
@@ -84,39 +96,49 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     }
     if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
 
-    const release = limiter.admit(key);
+    const rate = rateLimitHeaders(limiter.admit(key));
     const id = c.get('requestId');
     // The callbacks outlive the handler by the whole stream: they hold strings, not the Hono context.
     const meter = usageMeter((usage) => {
       try {
-        store.recordUsage(key.id, usage);
+        store.recordUsage(key.id, usage, model);
       } catch (err) {
         log(`request ${id}: recording usage of ${key.id} failed: ${String(err)}`);
       }
     });
     const url = new URL(c.req.url);
     const host = opts.fromHost?.(c.env);
-    try {
-      const res = await hub.relay({
-        method: c.req.method,
-        path: url.pathname + url.search,
-        headers: host?.headers ?? forwardableHeaders(c.req.raw.headers),
-        body,
-        model,
-        requestId: id,
-        signal: host?.signal ?? c.req.raw.signal,
-        onUsage: meter.usage,
-        onDone: () => {
-          release();
-          meter.done();
-        },
-      });
-      meter.responded();
-      return res;
-    } catch (err) {
-      release();
-      throw err;
-    }
+    const signal = host?.signal ?? c.req.raw.signal;
+    const streamed = (json as { stream?: unknown }).stream === true;
+    const max = key.limits.maxConcurrent;
+    const relay = async (): Promise<Response> => {
+      const release = max === null ? noop : (gate.tryAcquire(key.id, max) ?? (await gate.acquire(key.id, max, signal)));
+      try {
+        const res = await hub.relay({
+          method: c.req.method,
+          path: url.pathname + url.search,
+          headers: host?.headers ?? forwardableHeaders(c.req.raw.headers),
+          body,
+          model,
+          requestId: id,
+          signal,
+          onUsage: meter.usage,
+          onDone: () => {
+            release();
+            meter.done();
+          },
+          keepAliveMs: streamed ? keepAliveMs : undefined,
+        });
+        meter.responded();
+        for (const name in rate) res.headers.set(name, rate[name]);
+        return res;
+      } catch (err) {
+        release();
+        throw err;
+      }
+    };
+    if (!streamed) return relay();
+    return keepAliveWhileWaiting(relay(), { intervalMs: keepAliveMs, headers: { 'x-request-id': id, ...rate }, log });
   });
 
   app.notFound(notFound);
@@ -140,6 +162,8 @@ function listModels(hub: RelayHub): ModelObject[] {
     return { id, object: 'model', created, owned_by: 'vllama' };
   });
 }
+
+const noop = () => {};
 
 const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
 

@@ -25,6 +25,10 @@ export interface NodeEdgeOptions {
   adminToken: string;
   /** How long a request waits for an agent before 503; the Hub's default when unset. */
   queueTimeoutMs?: number;
+  /** SSE keep-alive interval for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
+  /** Length of the per-minute rate windows (defaults.ts RATE_WINDOW_MS); a test knob. */
+  rateWindowMs?: number;
   log?: (line: string) => void;
 }
 
@@ -40,8 +44,8 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   mkdirSync(opts.dataDir, { recursive: true });
   const sql = openSqlite(join(opts.dataDir, 'vllama.db'));
   migrate(sql);
-  const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
-  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, log });
+  const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, rateWindowMs: opts.rateWindowMs, log });
+  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, keepAliveMs: opts.keepAliveMs, log });
   const admin = adminRoutes({ adminToken: opts.adminToken, store, hubFor: (t) => tenants.peek(t), log });
   const app = edgeApp({ admin, tenantApp: (t) => tenants.get(t)?.app, log });
 

@@ -3,7 +3,6 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { forwardableHeaderLists } from '../core/forward-headers';
 import { Hub } from '../core/hub';
-import { KeyLimiter } from '../core/limits';
 import { openaiRoutes, type HostRequest } from '../core/routes-openai';
 import type { TenantStore } from '../core/store';
 import { ResponseCloseSignal } from './client-signal';
@@ -16,6 +15,8 @@ export interface TenantEdge {
 export interface TenantHubsOptions {
   store: TenantStore;
   queueTimeoutMs?: number;
+  /** SSE keep-alive interval for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
   log: (line: string) => void;
 }
 
@@ -33,10 +34,10 @@ export class TenantHubs {
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
-    const { store, queueTimeoutMs, log } = this.#opts;
+    const { store, queueTimeoutMs, keepAliveMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, log });
+    const app = openaiRoutes({ tenant, store, hub, queueTimeoutMs, keepAliveMs, fromHost, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
