@@ -9,7 +9,7 @@ import { errorResponse, HttpError } from '../core/errors';
 import type { AgentInfo, StreamInfo } from '../core/hub-types';
 import { requestIdFrom } from '../core/request-id';
 import { migrate } from '../core/schema';
-import { TenantStore, type CreatedTenant, type KeyLimitsInput, type UsageRow } from '../core/store';
+import { TenantStore, type CreatedTenant, type KeyInfo, type KeyLimitsInput, type UsageRow } from '../core/store';
 import { doSql, hasSchema } from './do-sql';
 import { drainBody } from './drain-body';
 import { msVar, queueTimeoutMs, type Env } from './env';
@@ -144,8 +144,16 @@ export class TenantDO extends DurableObject<Env> {
     return settle(() => this.#storeOf(tenant).revokeKey(tenant, id));
   }
 
-  usage(tenant: string): Promise<Outcome<UsageRow[]>> {
-    return settle(() => this.#storeOf(tenant).usage(tenant));
+  listKeys(tenant: string): Promise<Outcome<KeyInfo[]>> {
+    return settle(() => this.#storeOf(tenant).listKeys(tenant));
+  }
+
+  rotateKey(tenant: string, id: string): Promise<Outcome<{ apiKey: string; id: string }>> {
+    return settle(() => this.#storeOf(tenant).rotateKey(tenant, id));
+  }
+
+  usage(tenant: string, byModel = false): Promise<Outcome<UsageRow[]>> {
+    return settle(() => this.#storeOf(tenant).usage(tenant, byModel));
   }
 
   /** The tenant's connected agents; [] without building a Hub when none is built and no socket is open. */
