@@ -20,6 +20,8 @@ export interface WorkersEdgeOptions {
   adminToken?: string;
   /** QUEUE_TIMEOUT_MS: how long a request waits for an agent before 503. */
   queueTimeoutMs?: number;
+  /** More variables (`--var NAME:VALUE`), e.g. KEEP_ALIVE_MS, RATE_WINDOW_MS. */
+  vars?: Record<string, string>;
   /** Enables the /__test/* hooks (VLLAMA_TEST_HOOKS=1); default true. */
   testHooks?: boolean;
   /** How long to wait for GET /healthz; wrangler dev usually needs 10–20 s. */
@@ -119,6 +121,7 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   ];
   if (opts.queueTimeoutMs !== undefined) args.push('--var', `QUEUE_TIMEOUT_MS:${opts.queueTimeoutMs}`);
   if (opts.testHooks !== false) args.push('--var', 'VLLAMA_TEST_HOOKS:1');
+  for (const [name, value] of Object.entries(opts.vars ?? {})) args.push('--var', `${name}:${value}`);
 
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,

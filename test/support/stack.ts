@@ -26,19 +26,38 @@ export const MODEL = 'facebook/opt-125m';
 
 let tenantSeq = 0;
 
-export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+export interface EdgeOptions {
+  queueTimeoutS?: number;
+  /** SSE keep-alive interval (`--keep-alive`, KEEP_ALIVE_MS). */
+  keepAliveS?: number;
+  /** Length of the per-minute rate windows (`--rate-window`, RATE_WINDOW_MS): a test knob. */
+  rateWindowS?: number;
+}
+
+/** A Node edge process; `restart()` stops it and starts a new one on the same port and data directory. */
+export async function startNodeEdgeProcess(opts: EdgeOptions = {}): Promise<EdgeUnderTest & { restart(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'vllama-edge-'));
   const port = await freePort();
   const adminToken = `adm-${Math.random().toString(36).slice(2)}`;
   const args = ['edge', '--port', String(port), '--data', dir, '--admin-token', adminToken];
   if (opts.queueTimeoutS !== undefined) args.push('--queue-timeout', String(opts.queueTimeoutS));
-  const child = await vllama(args, /listening on (http:\/\/\S+)/i);
+  if (opts.keepAliveS !== undefined) args.push('--keep-alive', String(opts.keepAliveS));
+  if (opts.rateWindowS !== undefined) args.push('--rate-window', String(opts.rateWindowS));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
+  const start = async () => {
+    const child = await vllama(args, /listening on (http:\/\/\S+)/i);
+    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
+    return child;
+  };
+  let child = await start();
   return {
     kind: 'node',
     url,
     adminToken,
+    restart: async () => {
+      await child.stop();
+      child = await start();
+    },
     close: async () => {
       await child.stop();
       await rm(dir, { recursive: true, force: true });
@@ -46,10 +65,13 @@ export async function startNodeEdgeProcess(opts: { queueTimeoutS?: number } = {}
   };
 }
 
-export async function startEdge(kind: HostKind, opts: { queueTimeoutS?: number } = {}): Promise<EdgeUnderTest> {
+export async function startEdge(kind: HostKind, opts: EdgeOptions = {}): Promise<EdgeUnderTest> {
   if (kind === 'node') return startNodeEdgeProcess(opts);
   const { startWorkersEdge } = await import('../hosts/workers-host');
-  const edge = await startWorkersEdge({ queueTimeoutMs: opts.queueTimeoutS !== undefined ? opts.queueTimeoutS * 1000 : undefined });
+  const vars: Record<string, string> = {};
+  if (opts.keepAliveS !== undefined) vars.KEEP_ALIVE_MS = String(Math.round(opts.keepAliveS * 1000));
+  if (opts.rateWindowS !== undefined) vars.RATE_WINDOW_MS = String(Math.round(opts.rateWindowS * 1000));
+  const edge = await startWorkersEdge({ queueTimeoutMs: opts.queueTimeoutS !== undefined ? opts.queueTimeoutS * 1000 : undefined, vars });
   return { kind, ...edge };
 }
 
@@ -106,7 +128,7 @@ export const hostKinds: HostKind[] = process.env.VLLAMA_TEST_HOSTS
   : ['node', 'workers'];
 
 /** Starts an edge and a simulator together; if either fails, stops the other before rethrowing. */
-export async function startEdgeAndSim(kind: HostKind, edgeOpts: { queueTimeoutS?: number }, simArgs: string[] = []): Promise<[EdgeUnderTest, Child & { url: string }]> {
+export async function startEdgeAndSim(kind: HostKind, edgeOpts: EdgeOptions, simArgs: string[] = []): Promise<[EdgeUnderTest, Child & { url: string }]> {
   const edgeP = startEdge(kind, edgeOpts);
   const simP = startSimProcess(simArgs);
   try {
