@@ -116,11 +116,11 @@ export function devEdge(dir = DEV_DIR): { edge?: string; token?: string } {
  * The client for --edge/--admin-token, falling back to VLLAMA_EDGE / VLLAMA_ADMIN_TOKEN,
  * then to the `vllama dev` edge of ./.vllama/dev (both only when --edge is not given either).
  */
-export function adminClientFrom(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): AdminClient {
+export function adminClientFrom(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env, devDir = DEV_DIR): AdminClient {
   let edge = stringFlag(ctx, 'edge') ?? env.VLLAMA_EDGE;
   let token = stringFlag(ctx, 'admin-token') ?? env.VLLAMA_ADMIN_TOKEN;
   if (!edge) {
-    const dev = devEdge();
+    const dev = devEdge(devDir);
     edge = dev.edge;
     token ??= dev.token;
   }
