@@ -1,7 +1,8 @@
 // Tenants, API keys, agent tokens and usage over the shared Sql interface.
 // A key's first check reads storage; later checks hit a memo of live keys that
 // every revocation empties, so revocation is still immediate.
-import { DEFAULT_MAX_BODY_BYTES, RATE_WINDOW_MS } from './defaults';
+import { RATE_WINDOW_MS } from './defaults';
+import { KEY_COLUMNS, limitsOf, unexpired, type KeyRow } from './key-rows';
 import { HttpError } from './errors';
 import { isTenantName, newAgentToken, newAgentTokenId, newApiKey, newKeyId, secretHash, sha256Hex, TENANT_NAME } from './keys';
 import { RateCounters } from './rate-counters';
@@ -65,20 +66,6 @@ export interface TokenCounts {
   completion_tokens: number;
 }
 
-interface KeyRow {
-  id: string;
-  tenant: string;
-  created_at: number;
-  rpm: number | null;
-  max_concurrent: number | null;
-  models: string | null;
-  max_body_bytes: number | null;
-  tpm: number | null;
-  daily_tokens: number | null;
-  expires_at: number | null;
-}
-
-const KEY_COLUMNS = 'id, tenant, created_at, rpm, max_concurrent, models, max_body_bytes, tpm, daily_tokens, expires_at';
 
 export interface TenantStoreOptions {
   now?: () => number;
@@ -384,21 +371,4 @@ export class TenantStore {
       limits.expiresAt ?? null,
     );
   }
-}
-
-function limitsOf(row: KeyRow): KeyLimits {
-  return Object.freeze({
-    rpm: row.rpm,
-    maxConcurrent: row.max_concurrent,
-    tpm: row.tpm,
-    dailyTokens: row.daily_tokens,
-    models: row.models === null ? null : Object.freeze(JSON.parse(row.models) as string[]),
-    maxBodyBytes: row.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
-    expiresAt: row.expires_at,
-  });
-}
-
-/** An expired key is as good as unknown (401); it stays in the memo, since time only moves on. */
-function unexpired(record: ApiKeyRecord, now: number): ApiKeyRecord | null {
-  return record.limits.expiresAt !== null && now >= record.limits.expiresAt ? null : record;
 }
