@@ -108,37 +108,21 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     });
     const url = new URL(c.req.url);
     const host = opts.fromHost?.(c.env);
-    const signal = host?.signal ?? c.req.raw.signal;
     const streamed = (json as { stream?: unknown }).stream === true;
-    const max = key.limits.maxConcurrent;
-    const relay = async (): Promise<Response> => {
-      const release = max === null ? noop : (gate.tryAcquire(key.id, max) ?? (await gate.acquire(key.id, max, signal)));
-      try {
-        const res = await hub.relay({
-          method: c.req.method,
-          path: url.pathname + url.search,
-          headers: host?.headers ?? forwardableHeaders(c.req.raw.headers),
-          body,
-          model,
-          requestId: id,
-          signal,
-          onUsage: meter.usage,
-          onDone: () => {
-            release();
-            meter.done();
-          },
-          keepAliveMs: streamed ? keepAliveMs : undefined,
-        });
-        meter.responded();
-        for (const name in rate) res.headers.set(name, rate[name]);
-        return res;
-      } catch (err) {
-        release();
-        throw err;
-      }
+    const req: RelayRequest = {
+      method: c.req.method,
+      path: url.pathname + url.search,
+      headers: host?.headers ?? forwardableHeaders(c.req.raw.headers),
+      body,
+      model,
+      requestId: id,
+      signal: host?.signal ?? c.req.raw.signal,
+      onUsage: meter.usage,
+      keepAliveMs: streamed ? keepAliveMs : undefined,
     };
-    if (!streamed) return relay();
-    return keepAliveWhileWaiting(relay(), { intervalMs: keepAliveMs, headers: { 'x-request-id': id, ...rate }, log });
+    const relayed = relayInSlot(hub, gate, key.id, key.limits.maxConcurrent, req, rate, meter);
+    if (!streamed) return relayed;
+    return keepAliveWhileWaiting(relayed, { intervalMs: keepAliveMs, headers: { 'x-request-id': id, ...rate }, log });
   });
 
   app.notFound(notFound);
@@ -165,6 +149,37 @@ function listModels(hub: RelayHub): ModelObject[] {
 
 const noop = () => {};
 
+/**
+ * Waits for the key's concurrency slot (none when `max` is null), then relays;
+ * the slot is freed when the stream is over. A function of its own, outside the
+ * route handler: onDone lives as long as the stream, and a closure made in the
+ * handler would keep the handler's whole context (Hono's, the request body) alive.
+ */
+async function relayInSlot(
+  hub: RelayHub,
+  gate: ConcurrencyGate,
+  keyId: string,
+  max: number | null,
+  req: RelayRequest,
+  rate: Record<string, string>,
+  meter: UsageMeter,
+): Promise<Response> {
+  const release = max === null ? noop : (gate.tryAcquire(keyId, max) ?? (await gate.acquire(keyId, max, req.signal)));
+  req.onDone = () => {
+    release();
+    meter.done();
+  };
+  try {
+    const res = await hub.relay(req);
+    meter.responded();
+    for (const name in rate) res.headers.set(name, rate[name]);
+    return res;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
 const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
 
 /**
@@ -173,6 +188,8 @@ const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
  * was given (a relay that failed before answering is not a served request).
  * `done` may come before `responded` when a short response ends in the same turn.
  */
+type UsageMeter = ReturnType<typeof usageMeter>;
+
 function usageMeter(record: (usage: Usage) => void) {
   let recorded = false;
   let finished = false;
