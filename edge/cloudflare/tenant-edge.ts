@@ -1,6 +1,7 @@
 // The in-memory half of a tenant's Durable Object: its Hub, the OpenAI app over
 // it, and the Hub connection of each agent socket. Built on first use after the
 // object starts, so after hibernation it is rebuilt from `ctx.getWebSockets()`.
+import { tenantGate, type ConcurrencyGate } from '../core/concurrency-gate';
 import { Hub } from '../core/hub';
 import type { AgentConnection } from '../core/hub-types';
 import { openaiRoutes } from '../core/routes-openai';
@@ -18,6 +19,8 @@ export interface TenantEdgeOptions {
 export class TenantEdge {
   readonly hub: Hub;
   readonly app: ReturnType<typeof openaiRoutes>;
+  /** Per-key concurrency of the tenant (pass it to any other route family too). */
+  readonly gate: ConcurrencyGate;
   /** When this Hub was built (tests read it to tell a rebuilt Hub from a kept one). */
   readonly builtAt = Date.now();
   /** Agents put back from socket attachments when this Hub was built. */
@@ -31,7 +34,9 @@ export class TenantEdge {
     // No setImmediate in Workers; a microtask runs after the current event's synchronous work. Wrapped:
     // workerd throws "Illegal invocation" when its queueMicrotask is called as a method of another object.
     this.hub = new Hub({ tenant, queueTimeoutMs, schedule: (fn) => queueMicrotask(fn), log });
-    this.app = openaiRoutes({ tenant, store, hub: this.hub, queueTimeoutMs, keepAliveMs, log });
+    // One concurrency gate per tenant: every route family of the tenant must share it.
+    this.gate = tenantGate(queueTimeoutMs);
+    this.app = openaiRoutes({ tenant, store, hub: this.hub, gate: this.gate, keepAliveMs, log });
     let restored = 0;
     for (const ws of ctx.getWebSockets(AGENT_TAG)) if (this.#restore(ws)) restored++;
     this.restored = restored;

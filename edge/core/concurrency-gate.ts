@@ -5,7 +5,7 @@
 import { HttpError } from './errors';
 import { clientClosed } from './hub-errors';
 import type { ClientSignal } from './hub-types';
-import { CONCURRENCY_RETRY_AFTER_S } from './defaults';
+import { CONCURRENCY_RETRY_AFTER_S, MAX_KEY_QUEUE, QUEUE_TIMEOUT_MS } from './defaults';
 
 export type Release = () => void;
 
@@ -109,6 +109,11 @@ export class ConcurrencyGate {
   #tidy(keyId: string, slots: Slots): void {
     if (slots.running === 0 && slots.waiting.length === 0 && this.#keys.get(keyId) === slots) this.#keys.delete(keyId);
   }
+}
+
+/** A tenant's gate, with the queue timeout of its Hub; one per tenant, shared by every route family (OpenAI, Ollama). */
+export function tenantGate(queueTimeoutMs: number | undefined): ConcurrencyGate {
+  return new ConcurrencyGate({ timeoutMs: queueTimeoutMs ?? QUEUE_TIMEOUT_MS, maxWaiting: MAX_KEY_QUEUE });
 }
 
 function tooMany(max: number, why: 'queue_full' | 'timeout'): HttpError {

@@ -2,6 +2,7 @@
 // created on first use (an agent dialling in, or a request with the tenant's key).
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { forwardableHeaderLists } from '../core/forward-headers';
+import { tenantGate } from '../core/concurrency-gate';
 import { Hub } from '../core/hub';
 import { openaiRoutes, type HostRequest } from '../core/routes-openai';
 import type { TenantStore } from '../core/store';
@@ -37,7 +38,9 @@ export class TenantHubs {
     const { store, queueTimeoutMs, keepAliveMs, log } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, schedule: setImmediate, directBodies: true, log });
-    const app = openaiRoutes({ tenant, store, hub, queueTimeoutMs, keepAliveMs, fromHost, log });
+    // One concurrency gate per tenant: every route family of the tenant must share it.
+    const gate = tenantGate(queueTimeoutMs);
+    const app = openaiRoutes({ tenant, store, hub, gate, keepAliveMs, fromHost, log });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;
