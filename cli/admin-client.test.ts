@@ -45,7 +45,7 @@ describe('admin client', () => {
   it('falls back to VLLAMA_EDGE and VLLAMA_ADMIN_TOKEN, and names what is missing', async () => {
     const client = adminClientFrom(ctx({}), { VLLAMA_EDGE: edge.url, VLLAMA_ADMIN_TOKEN: 'adm' });
     expect((await client.listTenants()).data.length).toBeGreaterThanOrEqual(0);
-    expect(() => adminClientFrom(ctx({}), {})).toThrow(new UsageError('--edge is required (or set VLLAMA_EDGE)'));
+    expect(() => adminClientFrom(ctx({}), {}, '/nonexistent')).toThrow(new UsageError('--edge is required (or set VLLAMA_EDGE, or run `vllama dev` in this directory)'));
     expect(() => adminClientFrom(ctx({ edge: edge.url }), {})).toThrow(/--admin-token is required/);
     expect(() => adminClientFrom(ctx({ edge: 'localhost:1', 'admin-token': 'x' }), {})).toThrow(/must be an http\(s\) URL/);
   });

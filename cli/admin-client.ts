@@ -1,12 +1,14 @@
 // The admin API of an edge as the CLI calls it: one client for the tenant and key
 // commands (and `vllama dev`), with --edge/--admin-token and their env fallbacks.
 import type { AgentInfo } from '../edge/core/hub-types';
-import type { CreatedTenant, KeyLimitsInput, UsageRow } from '../edge/core/store';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CreatedTenant, KeyInfo, KeyLimitsInput, UsageRow } from '../edge/core/store';
 import { stringFlag, UsageError, type CommandContext, type FlagSpec } from './command';
 
 export const adminFlags: Record<'edge' | 'admin-token', FlagSpec> = {
-  edge: { type: 'string', value: 'URL', description: 'Edge base URL (default: $VLLAMA_EDGE)' },
-  'admin-token': { type: 'string', value: 'T', description: 'Admin token of the edge (default: $VLLAMA_ADMIN_TOKEN)' },
+  edge: { type: 'string', value: 'URL', description: 'Edge base URL (default: $VLLAMA_EDGE, else the `vllama dev` edge of .vllama/dev)' },
+  'admin-token': { type: 'string', value: 'T', description: 'Admin token of the edge (default: $VLLAMA_ADMIN_TOKEN, else .vllama/dev/admin-token)' },
 };
 
 export interface TenantSummary {
@@ -53,8 +55,20 @@ export class AdminClient {
     return this.#call('DELETE', `/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(id)}`);
   }
 
-  usage(tenant: string): Promise<{ tenant: string; data: UsageRow[] }> {
-    return this.#call('GET', `/tenants/${encodeURIComponent(tenant)}/usage`);
+  usage(tenant: string, byModel = false): Promise<{ tenant: string; data: UsageRow[] }> {
+    return this.#call('GET', `/tenants/${encodeURIComponent(tenant)}/usage${byModel ? '?by=model' : ''}`);
+  }
+
+  listKeys(tenant: string): Promise<{ tenant: string; data: KeyInfo[] }> {
+    return this.#call('GET', `/tenants/${encodeURIComponent(tenant)}/keys`);
+  }
+
+  rotateKey(tenant: string, id: string): Promise<{ apiKey: string; id: string }> {
+    return this.#call('POST', `/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(id)}/rotate`);
+  }
+
+  agents(tenant: string): Promise<{ tenant: string; data: AgentInfo[] }> {
+    return this.#call('GET', `/tenants/${encodeURIComponent(tenant)}/agents`);
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -86,11 +100,31 @@ export class AdminClient {
   }
 }
 
-/** The client for --edge/--admin-token, falling back to VLLAMA_EDGE / VLLAMA_ADMIN_TOKEN. */
-export function adminClientFrom(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): AdminClient {
-  const edge = stringFlag(ctx, 'edge') ?? env.VLLAMA_EDGE;
-  const token = stringFlag(ctx, 'admin-token') ?? env.VLLAMA_ADMIN_TOKEN;
-  if (!edge) throw new UsageError('--edge is required (or set VLLAMA_EDGE)');
+/** Where `vllama dev` (run in this directory with its default --data) keeps its edge URL and admin token. */
+export const DEV_DIR = '.vllama/dev';
+
+/** The `vllama dev` edge of `dir`, when one ran there: its URL (edge-url) and admin token. */
+export function devEdge(dir = DEV_DIR): { edge?: string; token?: string } {
+  const read = (name: string) => {
+    const file = join(dir, name);
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+  };
+  return { edge: read('edge-url'), token: read('admin-token') };
+}
+
+/**
+ * The client for --edge/--admin-token, falling back to VLLAMA_EDGE / VLLAMA_ADMIN_TOKEN,
+ * then to the `vllama dev` edge of ./.vllama/dev (both only when --edge is not given either).
+ */
+export function adminClientFrom(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env, devDir = DEV_DIR): AdminClient {
+  let edge = stringFlag(ctx, 'edge') ?? env.VLLAMA_EDGE;
+  let token = stringFlag(ctx, 'admin-token') ?? env.VLLAMA_ADMIN_TOKEN;
+  if (!edge) {
+    const dev = devEdge(devDir);
+    edge = dev.edge;
+    token ??= dev.token;
+  }
+  if (!edge) throw new UsageError('--edge is required (or set VLLAMA_EDGE, or run `vllama dev` in this directory)');
   if (!/^https?:\/\//.test(edge)) throw new UsageError(`--edge must be an http(s) URL, got "${edge}"`);
   if (!token) throw new UsageError('--admin-token is required (or set VLLAMA_ADMIN_TOKEN)');
   return new AdminClient(edge, token);

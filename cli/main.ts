@@ -1,4 +1,6 @@
 // `vllama` command dispatcher: finds the subcommand, parses its flags, runs it.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { helpText, parseCommandLine, UsageError, type Command } from './command';
 import { commands } from './commands/index';
 
@@ -12,7 +14,7 @@ function topHelp(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    'Run `vllama <command> --help` for its flags.',
+    'Run `vllama <command> --help` for its flags; `vllama --version` for the version.',
   ].join('\n');
 }
 
@@ -26,7 +28,24 @@ function findCommand(argv: string[]): { cmd: Command; args: string[] } | undefin
   return undefined;
 }
 
+/** package.json's version, read at run time (the bundle sits in dist/, the sources in cli/). */
+function version(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'vllama' && pkg.version) return pkg.version;
+    } catch {
+      // not here: try the next
+    }
+  }
+  return 'unknown';
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    process.stdout.write(`vllama ${version()}\n`);
+    return 0;
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(`${topHelp()}\n`);
     return argv.length === 0 ? 2 : 0;

@@ -39,6 +39,8 @@ export const dev: Command = {
 
     const edge = await startNodeEdge({ port, host: '127.0.0.1', dataDir, adminToken, logger });
     const creds = await devTenant(edge.url, adminToken, dataDir);
+    // The admin commands (vllama key list, usage, status…) find this edge through it when run here.
+    await writeFile(join(dataDir, 'edge-url'), `${edge.url}\n`);
 
     const vllm = ctx.flags.sim ? undefined : resolveOnPath('vllm');
     let upstream: { url: string; close(): Promise<void> };
@@ -69,9 +71,10 @@ export const dev: Command = {
         `vllama dev is up.`,
         `  base URL : ${base}`,
         `  API key  : ${creds.apiKey}`,
-        `  admin    : ${edge.url}/admin/v1 (token in ${join(dataDir, 'admin-token')})`,
+        `  admin    : ${edge.url}/admin/v1  token ${adminToken}  (kept in ${join(dataDir, 'admin-token')})`,
         `  status   : ${edge.url}/status?token=${adminToken}`,
         `  metrics  : curl -H "Authorization: Bearer ${adminToken}" ${edge.url}/metrics`,
+        `  tenant   : ${creds.tenant}  (try: npx vllama status, npx vllama usage --tenant ${creds.tenant})`,
         '',
         'Try it:',
         `  curl ${base}/chat/completions -H "Authorization: Bearer ${creds.apiKey}" -H "Content-Type: application/json" \\`,

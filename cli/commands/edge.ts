@@ -4,9 +4,17 @@ import { join } from 'node:path';
 import { loadOrCreateAdminTokenFile } from '../../edge/node/admin-token';
 import { SHUTDOWN_GRACE_MS } from '../../edge/core/defaults';
 import { startNodeEdge } from '../../edge/node/server';
-import { intFlag, numberFlag, stringFlag, UsageError, type Command } from '../command';
 import { LOG_FLAGS, loggerFromFlags } from '../logger';
 import { listenMetrics } from '../metrics-listener';
+import { intFlag, numberFlag, stringFlag, UsageError, type Command, type CommandContext } from '../command';
+
+/** A positive (or, with `zero`, non-negative) number of seconds as whole milliseconds; undefined when the flag is absent. */
+function secondsFlag(ctx: CommandContext, name: string, zero = false): number | undefined {
+  const s = numberFlag(ctx, name);
+  if (s === undefined) return undefined;
+  if (zero ? !(s >= 0) : !(s > 0)) throw new UsageError(`--${name} must be ${zero ? '0 or more' : 'positive'}, got ${s}`);
+  return s === 0 ? 0 : Math.max(1, Math.round(s * 1000));
+}
 
 export const edge: Command = {
   name: 'edge',
@@ -23,7 +31,17 @@ export const edge: Command = {
     'queue-timeout': {
       type: 'string',
       value: 'SECONDS',
-      description: 'How long a request waits for an agent before 503 (default: 30)',
+      description: 'How long a request waits for an agent (or a concurrency slot of its key) before 503/429 (default: 30)',
+    },
+    'keep-alive': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'SSE keep-alive comment interval for streamed requests that wait (default: 5)',
+    },
+    'rate-window': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'Length of the per-minute rate windows (rpm, tpm); a knob for tests (default: 60)',
     },
     grace: {
       type: 'string',
@@ -48,17 +66,14 @@ export const edge: Command = {
     if (port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
     const host = stringFlag(ctx, 'host') ?? '127.0.0.1';
     const dataDir = stringFlag(ctx, 'data') ?? '.vllama/edge';
-    const seconds = (flag: string, min: number): number | undefined => {
-      const value = numberFlag(ctx, flag);
-      if (value !== undefined && !(value >= min && (min > 0 || value >= 0))) throw new UsageError(`--${flag} must be ${min > 0 ? 'positive' : '0 or more'}, got ${value}`);
-      return value === undefined ? undefined : Math.round(value * 1000);
-    };
     const queueTimeout = numberFlag(ctx, 'queue-timeout');
     if (queueTimeout !== undefined && queueTimeout <= 0) throw new UsageError(`--queue-timeout must be positive, got ${queueTimeout}`);
-    const graceMs = seconds('grace', 0) ?? SHUTDOWN_GRACE_MS;
-    const bodyTimeoutMs = seconds('body-timeout', 0.001);
-    const headersTimeoutMs = seconds('headers-timeout', 0.001);
-    const heartbeatMs = seconds('heartbeat', 0.001);
+    const graceMs = secondsFlag(ctx, 'grace', true) ?? SHUTDOWN_GRACE_MS;
+    const bodyTimeoutMs = secondsFlag(ctx, 'body-timeout');
+    const headersTimeoutMs = secondsFlag(ctx, 'headers-timeout');
+    const heartbeatMs = secondsFlag(ctx, 'heartbeat');
+    const keepAlive = secondsFlag(ctx, 'keep-alive');
+    const rateWindow = secondsFlag(ctx, 'rate-window');
 
     let adminToken = stringFlag(ctx, 'admin-token') ?? (process.env.VLLAMA_ADMIN_TOKEN || undefined);
     if (!adminToken) {
@@ -86,6 +101,8 @@ export const edge: Command = {
       bodyTimeoutMs,
       headersTimeoutMs,
       heartbeatMs,
+      keepAliveMs: keepAlive,
+      rateWindowMs: rateWindow,
       log,
     });
     let metricsListener;

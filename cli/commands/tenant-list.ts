@@ -1,6 +1,7 @@
 // `vllama tenant list`: tenants and the agents connected for each.
 import { adminClientFrom, adminFlags, printJson } from '../admin-client';
 import type { Command } from '../command';
+import { table, utc } from '../table';
 
 export const tenantList: Command = {
   name: 'tenant list',
@@ -21,16 +22,11 @@ export const tenantList: Command = {
     }
     const rows = list.data.map((t) => [
       t.name,
-      new Date(t.createdAt).toISOString().slice(0, 19).replace('T', ' '),
+      utc(t.createdAt),
       String(t.agents.length),
       [...new Set(t.agents.flatMap((a) => a.models))].join(', ') || '-',
     ]);
-    process.stdout.write(table([['TENANT', 'CREATED (UTC)', 'AGENTS', 'MODELS'], ...rows]));
+    process.stdout.write(table(['TENANT', 'CREATED (UTC)', 'AGENTS', 'MODELS'], rows));
     return 0;
   },
 };
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
-}

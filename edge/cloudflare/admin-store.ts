@@ -38,7 +38,9 @@ export function durableAdminStore(env: Env): DurableAdminStore {
     listTenants: async () => registry().list(),
     createKey: async (tenant, limits) => unwrap(await tenantObject(tenant).createKey(tenant, limits)),
     revokeKey: async (tenant, id) => unwrap(await tenantObject(tenant).revokeKey(tenant, id)),
-    usage: async (tenant) => unwrap(await tenantObject(tenant).usage(tenant)),
+    listKeys: async (tenant) => unwrap(await tenantObject(tenant).listKeys(tenant)),
+    rotateKey: async (tenant, id) => unwrap(await tenantObject(tenant).rotateKey(tenant, id)),
+    usage: async (tenant, byModel) => unwrap(await tenantObject(tenant).usage(tenant, byModel ?? false)),
     hubFor: (tenant) => ({
       agents: async () => tenantObject(tenant).agents(),
       streams: async () => tenantObject(tenant).streams(),

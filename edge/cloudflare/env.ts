@@ -15,6 +15,10 @@ export interface Env {
   QUEUE_TIMEOUT_MS?: string;
   /** Milliseconds a request body may take to arrive before 408; edge/core/defaults.ts BODY_TIMEOUT_MS when unset. */
   BODY_TIMEOUT_MS?: string;
+  /** Milliseconds between SSE keep-alive comments for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
+  KEEP_ALIVE_MS?: string;
+  /** Length of the per-minute rate windows in ms (defaults.ts RATE_WINDOW_MS); a test knob. */
+  RATE_WINDOW_MS?: string;
   /** "1" enables the /__test/* hooks; only the test host sets it (`--var`). Never set it in production. */
   VLLAMA_TEST_HOOKS?: string;
 }
@@ -24,15 +28,16 @@ export const REGISTRY_NAME = 'registry';
 
 /** QUEUE_TIMEOUT_MS as a number; undefined when unset. A bad value is an error naming it, not a silent default. */
 export function queueTimeoutMs(env: Env): number | undefined {
-  return positiveMs(env, 'QUEUE_TIMEOUT_MS');
+  return msVar(env, 'QUEUE_TIMEOUT_MS');
 }
 
 /** BODY_TIMEOUT_MS as a number; undefined when unset. */
 export function bodyTimeoutMs(env: Env): number | undefined {
-  return positiveMs(env, 'BODY_TIMEOUT_MS');
+  return msVar(env, 'BODY_TIMEOUT_MS');
 }
 
-function positiveMs(env: Env, name: 'QUEUE_TIMEOUT_MS' | 'BODY_TIMEOUT_MS'): number | undefined {
+/** A variable of positive whole milliseconds; undefined when unset, an error naming it when bad. */
+export function msVar(env: Env, name: 'QUEUE_TIMEOUT_MS' | 'BODY_TIMEOUT_MS' | 'KEEP_ALIVE_MS' | 'RATE_WINDOW_MS'): number | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
   const ms = Number(raw);

@@ -12,10 +12,10 @@ import { parseApiKey, secretHash } from '../core/keys';
 import { figuresMetrics, TenantFigures, type TenantFiguresJson } from '../core/metrics-figures';
 import { requestIdFrom } from '../core/request-id';
 import { migrate } from '../core/schema';
-import { TenantStore, type CreatedTenant, type KeyLimitsInput, type UsageRow } from '../core/store';
+import { TenantStore, type CreatedTenant, type KeyInfo, type KeyLimitsInput, type UsageRow } from '../core/store';
 import { doSql, hasSchema } from './do-sql';
 import { drainBody } from './drain-body';
-import { bodyTimeoutMs, queueTimeoutMs, type Env } from './env';
+import { bodyTimeoutMs, msVar, queueTimeoutMs, type Env } from './env';
 import { settle, type Outcome } from './rpc-outcome';
 import { TenantEdge } from './tenant-edge';
 import { jsonLineLog, jsonLogger } from './log';
@@ -40,7 +40,7 @@ export class TenantDO extends DurableObject<Env> {
     const sql = doSql(ctx.storage);
     if (hasSchema(sql)) {
       migrate(sql);
-      this.#store = new TenantStore(sql);
+      this.#store = new TenantStore(sql, { rateWindowMs: msVar(env, 'RATE_WINDOW_MS') });
     }
   }
 
@@ -83,6 +83,7 @@ export class TenantDO extends DurableObject<Env> {
       store: this.#store,
       queueTimeoutMs: queueTimeoutMs(this.env),
       bodyTimeoutMs: bodyTimeoutMs(this.env) ?? BODY_TIMEOUT_MS,
+      keepAliveMs: msVar(this.env, 'KEEP_ALIVE_MS'),
       log,
       metrics,
       logger: jsonLogger,
@@ -155,7 +156,7 @@ export class TenantDO extends DurableObject<Env> {
       }
       const sql = doSql(this.ctx.storage);
       migrate(sql);
-      this.#store ??= new TenantStore(sql);
+      this.#store ??= new TenantStore(sql, { rateWindowMs: msVar(this.env, 'RATE_WINDOW_MS') });
       return this.#store.createTenant(name);
     });
   }
@@ -168,8 +169,16 @@ export class TenantDO extends DurableObject<Env> {
     return settle(() => this.#storeOf(tenant).revokeKey(tenant, id));
   }
 
-  usage(tenant: string): Promise<Outcome<UsageRow[]>> {
-    return settle(() => this.#storeOf(tenant).usage(tenant));
+  listKeys(tenant: string): Promise<Outcome<KeyInfo[]>> {
+    return settle(() => this.#storeOf(tenant).listKeys(tenant));
+  }
+
+  rotateKey(tenant: string, id: string): Promise<Outcome<{ apiKey: string; id: string }>> {
+    return settle(() => this.#storeOf(tenant).rotateKey(tenant, id));
+  }
+
+  usage(tenant: string, byModel = false): Promise<Outcome<UsageRow[]>> {
+    return settle(() => this.#storeOf(tenant).usage(tenant, byModel));
   }
 
   /** The tenant's connected agents; [] without building a Hub when none is built and no socket is open. */

@@ -1,9 +1,9 @@
 // The in-memory half of a tenant's Durable Object: its Hub, the OpenAI app over
 // it, and the Hub connection of each agent socket. Built on first use after the
 // object starts, so after hibernation it is rebuilt from `ctx.getWebSockets()`.
+import { tenantGate, type ConcurrencyGate } from '../core/concurrency-gate';
 import { Hub } from '../core/hub';
 import type { AgentConnection } from '../core/hub-types';
-import { KeyLimiter } from '../core/limits';
 import type { EdgeLogger } from '../core/log';
 import type { EdgeMetrics } from '../core/metrics';
 import { tenantRoutes } from '../core/routes-tenant';
@@ -15,6 +15,7 @@ export interface TenantEdgeOptions {
   store: TenantStore;
   queueTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  keepAliveMs?: number;
   log: (line: string) => void;
   metrics?: EdgeMetrics;
   logger?: EdgeLogger;
@@ -23,6 +24,8 @@ export interface TenantEdgeOptions {
 export class TenantEdge {
   readonly hub: Hub;
   readonly app: ReturnType<typeof tenantRoutes>;
+  /** Per-key concurrency of the tenant (pass it to any other route family too). */
+  readonly gate: ConcurrencyGate;
   /** When this Hub was built (tests read it to tell a rebuilt Hub from a kept one). */
   readonly builtAt = Date.now();
   /** Agents put back from socket attachments when this Hub was built. */
@@ -32,11 +35,13 @@ export class TenantEdge {
 
   constructor(ctx: DurableObjectState, opts: TenantEdgeOptions) {
     this.#ctx = ctx;
-    const { tenant, store, queueTimeoutMs, bodyTimeoutMs, log, metrics, logger } = opts;
+    const { tenant, store, queueTimeoutMs, bodyTimeoutMs, keepAliveMs, log, metrics, logger } = opts;
     // No setImmediate in Workers; a microtask runs after the current event's synchronous work. Wrapped:
     // workerd throws "Illegal invocation" when its queueMicrotask is called as a method of another object.
     this.hub = new Hub({ tenant, queueTimeoutMs, schedule: (fn) => queueMicrotask(fn), log, metrics });
-    this.app = tenantRoutes({ tenant, store, hub: this.hub, limiter: new KeyLimiter(), bodyTimeoutMs, log, metrics, logger });
+    // One concurrency gate per tenant: every route family of the tenant must share it.
+    this.gate = tenantGate(queueTimeoutMs);
+    this.app = tenantRoutes({ tenant, store, hub: this.hub, gate: this.gate, keepAliveMs, bodyTimeoutMs, log, metrics, logger });
     let restored = 0;
     for (const ws of ctx.getWebSockets(AGENT_TAG)) if (this.#restore(ws)) restored++;
     this.restored = restored;

@@ -229,3 +229,18 @@ export const OLLAMA_COMPAT_VERSION = '0.9.0';
 
 /** What `GET /` answers, byte for byte as Ollama's server does (clients match on it). */
 export const OLLAMA_BANNER = 'Ollama is running';
+// Limits and keep-alive
+
+/**
+ * A streamed request that waits (a key's concurrency queue, the Hub's queue, a
+ * long prefill) gets an SSE `: keep-alive` comment this often before its first
+ * byte. 5 s is well inside the idle timeouts that cut quiet streams: nginx's
+ * proxy_read_timeout 60 s, Cloudflare's 100 s, AWS ALB's 60 s default.
+ */
+export const KEEP_ALIVE_MS = 5_000;
+
+/**
+ * Most requests one key may have waiting for a concurrency slot; more get 429
+ * at once. The tenant's own queue holds MAX_QUEUE; one key may fill it.
+ */
+export const MAX_KEY_QUEUE = 1_000;

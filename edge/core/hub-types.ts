@@ -73,6 +73,8 @@ export interface RelayRequest {
   onFirstData?: () => void;
   /** Called when a stream that was answered breaks off with an error the client sees. */
   onStreamError?: (code: string) => void;
+  /** An SSE answer gets a `: keep-alive` comment this often until the agent's first byte (keep-alive.ts); unset: none. */
+  keepAliveMs?: number;
 }
 
 export interface AgentInfo {

@@ -1,107 +1,100 @@
-// Per-key admission in memory: requests per minute (sliding window counter) and
-// concurrent streams. Models and body size are checked by the routes, from the same KeyLimits.
-import { CONCURRENCY_RETRY_AFTER_S, RATE_WINDOW_MS } from './defaults';
+// Per-key admission before a request starts: requests per minute, tokens per
+// minute and a daily token budget, counted in SQLite (TenantStore's counters),
+// so a restart or a hibernation forgets nothing. Concurrency is the gate's
+// (concurrency-gate.ts); models and body size are checked by the routes.
 import { HttpError } from './errors';
+import { rateLimitHeaders } from './rate-headers';
+import { emptyMs, estimate, waitMs } from './rate-window';
+import type { RateCounters } from './rate-counters';
 import type { KeyLimits } from './store';
 
 export interface LimitedKey {
   id: string;
-  limits: Pick<KeyLimits, 'rpm' | 'maxConcurrent'>;
+  limits: Pick<KeyLimits, 'rpm' | 'tpm' | 'dailyTokens'>;
 }
 
-interface RateWindow {
-  /** Start of the current fixed window (aligned to RATE_WINDOW_MS). */
-  start: number;
-  current: number;
-  previous: number;
+/** What the limiter reads: TenantStore is one. */
+export interface LimitCounts {
+  readonly counters: RateCounters;
+  tokensToday(keyId: string): number;
+  now(): number;
 }
 
-/**
- * Sliding window counter, as Cloudflare's rate limiting describes it: the
- * previous fixed window's count weighted by how much of it still overlaps the
- * last minute, plus the current count. O(1) per key, and unlike a plain fixed
- * window it does not let 2 × rpm through around a window boundary.
- */
+/** One limit's state, for the x-ratelimit-* headers (rate-headers.ts). */
+export interface LimitState {
+  limit: number;
+  remaining: number;
+  /** ms until the count is back to zero. */
+  resetMs: number;
+}
+
+/** The key's request and token limits after admission (absent: the key has no such limit). */
+export interface RateSnapshot {
+  requests?: LimitState;
+  tokens?: LimitState;
+}
+
+const DAY_MS = 86_400_000;
+
 export class KeyLimiter {
-  readonly #now: () => number;
-  readonly #windows = new Map<string, RateWindow>();
-  readonly #inflight = new Map<string, number>();
+  readonly #counts: LimitCounts;
 
-  constructor(opts: { now?: () => number } = {}) {
-    this.#now = opts.now ?? Date.now;
+  constructor(counts: LimitCounts) {
+    this.#counts = counts;
   }
 
   /**
-   * Admits one request for the key or throws a 429 HttpError with Retry-After.
-   * The returned function frees the request's concurrency slot; calling it again does nothing.
+   * Admits one request for the key and counts it, or throws a 429 HttpError with
+   * Retry-After and the x-ratelimit-* headers. Tokens are known only when a
+   * response ends (TenantStore.recordUsage counts them), so a request that
+   * starts under a token limit may take the key past it; the next one waits.
    */
-  admit(key: LimitedKey): () => void {
-    const { rpm, maxConcurrent } = key.limits;
-    const now = this.#now();
-    const window = rpm === null ? undefined : this.#roll(key.id, now);
-    if (window && rpm !== null) {
-      const elapsed = now - window.start;
-      const estimate = window.previous * (1 - elapsed / RATE_WINDOW_MS) + window.current;
-      // The request itself counts: admit only if the minute stays within rpm with it.
-      if (estimate + 1 > rpm) {
-        const retryAfter = Math.max(1, Math.ceil(waitMs(window, rpm, elapsed) / 1000));
-        throw new HttpError(
-          429,
-          'rate_limit_exceeded',
-          `Rate limit reached: ${rpm} requests per minute for this key. Try again in ${retryAfter}s.`,
-          { headers: { 'retry-after': String(retryAfter) } },
-        );
+  admit(key: LimitedKey): RateSnapshot {
+    const { rpm, tpm, dailyTokens } = key.limits;
+    const counters = this.#counts.counters;
+    const W = counters.windowMs;
+    const now = this.#counts.now();
+    const snap: RateSnapshot = {};
+
+    if (rpm !== null) {
+      const w = counters.window(key.id, 'requests', now);
+      const used = estimate(w, now, W);
+      snap.requests = { limit: rpm, remaining: Math.max(0, Math.floor(rpm - used)), resetMs: emptyMs(w, now, W) };
+      // The request itself counts: admit only if the window stays within rpm with it.
+      if (used + 1 > rpm) {
+        throw limited('rate_limit_exceeded', `Rate limit reached: ${rpm} requests per minute for this key.`, waitMs(w, rpm - 1, now, W), snap);
       }
     }
-    const inflight = this.#inflight.get(key.id) ?? 0;
-    if (maxConcurrent !== null && inflight >= maxConcurrent) {
-      throw new HttpError(
-        429,
-        'concurrency_limit_exceeded',
-        `Too many concurrent requests: this key allows ${maxConcurrent} at a time.`,
-        { headers: { 'retry-after': String(CONCURRENCY_RETRY_AFTER_S) } },
-      );
+    if (tpm !== null) {
+      const w = counters.window(key.id, 'tokens', now);
+      const used = estimate(w, now, W);
+      snap.tokens = { limit: tpm, remaining: Math.max(0, Math.floor(tpm - used)), resetMs: emptyMs(w, now, W) };
+      if (used >= tpm) {
+        throw limited('tokens_limit_exceeded', `Rate limit reached: ${tpm} tokens per minute for this key.`, waitMs(w, tpm - 1, now, W), snap);
+      }
     }
-    if (window) window.current++;
-    this.#inflight.set(key.id, inflight + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.#inflight.get(key.id) ?? 1) - 1;
-      if (left > 0) this.#inflight.set(key.id, left);
-      else this.#inflight.delete(key.id);
-    };
-  }
-
-  /** Streams the key has open now. */
-  inflight(keyId: string): number {
-    return this.#inflight.get(keyId) ?? 0;
-  }
-
-  #roll(id: string, now: number): RateWindow {
-    const start = now - (now % RATE_WINDOW_MS);
-    let window = this.#windows.get(id);
-    if (!window) {
-      window = { start, current: 0, previous: 0 };
-      this.#windows.set(id, window);
-    } else if (window.start !== start) {
-      window.previous = start - window.start === RATE_WINDOW_MS ? window.current : 0;
-      window.current = 0;
-      window.start = start;
+    if (dailyTokens !== null) {
+      const used = this.#counts.tokensToday(key.id);
+      const toMidnight = DAY_MS - (now % DAY_MS);
+      const daily = { limit: dailyTokens, remaining: Math.max(0, dailyTokens - used), resetMs: toMidnight };
+      // The tokens headers show whichever token limit has less left.
+      if (!snap.tokens || daily.remaining < snap.tokens.remaining) snap.tokens = daily;
+      if (used >= dailyTokens) {
+        throw limited('daily_budget_exceeded', `Daily token budget reached: ${dailyTokens} tokens per day (UTC) for this key.`, toMidnight, snap);
+      }
     }
-    return window;
+    if (rpm !== null) {
+      counters.add(key.id, 'requests', 1, now);
+      snap.requests!.remaining = Math.max(0, snap.requests!.remaining - 1);
+      snap.requests!.resetMs = emptyMs(counters.window(key.id, 'requests', now), now, W);
+    }
+    return snap;
   }
 }
 
-/** Time until one more request fits, solving prev·(1 − t/W) + cur + 1 ≤ rpm for t. */
-function waitMs(window: RateWindow, rpm: number, elapsed: number): number {
-  const W = RATE_WINDOW_MS;
-  const room = rpm - 1;
-  const wait =
-    window.current <= room
-      ? W * (1 - (room - window.current) / window.previous) - elapsed
-      : // This window is full: wait for the next one, where this one's count becomes the weighted part.
-        W - elapsed + W * (1 - room / window.current);
-  return Number.isFinite(wait) ? wait : W;
+function limited(code: string, message: string, retryMs: number, snap: RateSnapshot): HttpError {
+  const retryAfter = Math.max(1, Math.ceil(retryMs / 1000));
+  return new HttpError(429, code, `${message} Try again in ${retryAfter}s.`, {
+    headers: { 'retry-after': String(retryAfter), ...rateLimitHeaders(snap) },
+  });
 }

@@ -37,6 +37,8 @@ export class RelayBody {
   #over = false;
   /** An error that came before any outlet was attached. */
   #early: unknown;
+  /** Until the agent's first byte: the keep-alive timer (keepAlive). */
+  #beat: ReturnType<typeof setTimeout> | undefined;
 
   constructor(reader: BodyReader) {
     this.#reader = reader;
@@ -70,6 +72,30 @@ export class RelayBody {
     if (this.#over && this.#early !== undefined) outlet.error(this.#early);
   }
 
+  /**
+   * Until the agent's first byte, hands `comment` (an SSE comment line) to a
+   * waiting client every `intervalMs`: a long prefill then looks alive to
+   * proxies (keep-alive.ts). Not agent data, so it takes no credit.
+   */
+  keepAlive(intervalMs: number, comment: Uint8Array): void {
+    const beat = () => {
+      this.#beat = undefined;
+      if (this.#over || this.#tail || this.#chunks.length > 0) return;
+      if (this.#wanting && this.#outlet) {
+        this.#wanting = false;
+        this.#outlet.enqueue(comment);
+      }
+      this.#beat = setTimeout(beat, intervalMs);
+    };
+    this.#beat = setTimeout(beat, intervalMs);
+  }
+
+  #stopBeat(): void {
+    if (this.#beat === undefined) return;
+    clearTimeout(this.#beat);
+    this.#beat = undefined;
+  }
+
   /** The client is ready for more. */
   want(): void {
     if (this.#over || !this.#outlet) return;
@@ -101,6 +127,7 @@ export class RelayBody {
    */
   push(chunk: Uint8Array): void {
     if (this.#over || this.#tail) return;
+    if (this.#beat !== undefined) this.#stopBeat();
     if (this.#wanting) {
       this.#chunks.push(chunk);
       this.#buffered += chunk.byteLength;
@@ -152,6 +179,7 @@ export class RelayBody {
   }
 
   #finishWith(tail: Tail): void {
+    this.#stopBeat();
     if (this.#over || this.#tail) return;
     this.#tail = tail;
     if (this.#wanting && this.#chunks.length === 0) {
@@ -183,6 +211,7 @@ export class RelayBody {
   }
 
   #drop(): void {
+    this.#stopBeat();
     this.#over = true;
     this.#chunks = [];
     this.#buffered = 0;

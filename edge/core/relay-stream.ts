@@ -23,6 +23,7 @@ import { HttpError, type OpenAIErrorBody } from './errors';
 import { PROMPT_TOKEN_SLACK } from './defaults';
 import { badGateway, headTimeout, headersTooLarge } from './hub-errors';
 import type { StreamInfo } from './hub-types';
+import { KEEP_ALIVE_COMMENT } from './keep-alive';
 import type { Relay } from './relay';
 import { RelayBody, withDirectBody } from './relay-stream-body';
 
@@ -232,6 +233,8 @@ export class RelayStream {
           cancelled: () => this.abandon(new HttpError(499, 'client_closed', 'client went away')),
           schedule: (fn) => this.#link.schedule(fn),
         });
+    const keepAliveMs = this.#relay.req.keepAliveMs;
+    if (this.#body && this.#sse && keepAliveMs) this.#body.keepAlive(keepAliveMs, KEEP_ALIVE_COMMENT);
     this.#phase = 'streaming';
     if (this.#uploaded) this.#relay.dropPayload();
     const direct = this.#body && this.#link.directBodies ? this.#body : undefined;

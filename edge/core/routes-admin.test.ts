@@ -96,7 +96,9 @@ describe('admin routes', () => {
     const res = await call('POST', '/tenants/acme/keys', { rpm: 60, maxConcurrent: 2, models: ['m'], maxBodyBytes: 1024 });
     expect(res.status).toBe(201);
     const { apiKey, id } = await res.json();
-    expect((await store.verifyKey('acme', apiKey))?.limits).toEqual({ rpm: 60, maxConcurrent: 2, models: ['m'], maxBodyBytes: 1024 });
+    expect((await store.verifyKey('acme', apiKey))?.limits).toEqual({
+      rpm: 60, maxConcurrent: 2, tpm: null, dailyTokens: null, models: ['m'], maxBodyBytes: 1024, expiresAt: null,
+    });
     const revoked = await call('DELETE', `/tenants/acme/keys/${id}`);
     expect(await revoked.json()).toEqual({ id, revoked: true });
     expect(await store.verifyKey('acme', apiKey)).toBeNull();
@@ -130,6 +132,38 @@ describe('admin routes', () => {
     expect(await (await call('GET', '/tenants/acme/streams')).json()).toEqual({ tenant: 'acme', data: [{ id: 1, bufferedBytes: 10 }] });
     expect(await (await call('GET', '/tenants/beta/streams')).json()).toEqual({ tenant: 'beta', data: [] });
     expect((await call('GET', '/tenants/nope/streams')).status).toBe(404);
+  });
+
+  it('lists keys, rotates one (same id, old secret dead) and lists the agents of a tenant', async () => {
+    const created = await store.createTenant('acme');
+    const listed = (await (await call('GET', '/tenants/acme/keys')).json()) as { data: { id: string }[] };
+    expect(listed.data.map((k) => k.id)).toEqual([created.keyId]);
+    const rotated = await call('POST', `/tenants/acme/keys/${created.keyId}/rotate`);
+    expect(rotated.status).toBe(200);
+    const { apiKey, id } = (await rotated.json()) as { apiKey: string; id: string };
+    expect(id).toBe(created.keyId);
+    expect(await store.verifyKey('acme', created.apiKey)).toBeNull();
+    expect(await store.verifyKey('acme', apiKey)).not.toBeNull();
+    expect(await (await call('GET', '/tenants/acme/agents')).json()).toEqual({ tenant: 'acme', data: [agent] });
+    expect((await call('GET', '/tenants/nope/agents')).status).toBe(404);
+  });
+
+  it('takes tpm, dailyTokens and expiresAt (ms or an ISO date) for a key, and refuses a bad date', async () => {
+    await store.createTenant('acme');
+    const res = await call('POST', '/tenants/acme/keys', { tpm: 100, dailyTokens: 1000, expiresAt: '2099-01-31' });
+    const { apiKey } = (await res.json()) as { apiKey: string };
+    expect((await store.verifyKey('acme', apiKey))?.limits).toMatchObject({ tpm: 100, dailyTokens: 1000, expiresAt: Date.parse('2099-01-31') });
+    const bad = await call('POST', '/tenants/acme/keys', { expiresAt: 'someday' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.param).toBe('expiresAt');
+  });
+
+  it('reports usage by model with ?by=model and refuses another grouping', async () => {
+    const { keyId } = await store.createTenant('acme');
+    store.recordUsage(keyId, { prompt_tokens: 1, completion_tokens: 2 }, 'm');
+    const body = (await (await call('GET', '/tenants/acme/usage?by=model')).json()) as { data: { model: string }[] };
+    expect(body.data.map((r) => r.model)).toEqual(['m']);
+    expect((await call('GET', '/tenants/acme/usage?by=week')).status).toBe(400);
   });
 
   it('answers unknown admin paths with 404 in OpenAI shape', async () => {

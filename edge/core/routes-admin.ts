@@ -8,7 +8,7 @@ import type { AgentInfo } from './hub-types';
 import { bearerToken, secretsEqual, TENANT_NAME } from './keys';
 import { parseJsonBody, readBody } from './request-body';
 import { requestId, type RequestIdEnv } from './request-id';
-import type { CreatedTenant, KeyLimitsInput, TenantRecord, UsageRow } from './store';
+import type { CreatedTenant, KeyInfo, KeyLimitsInput, TenantRecord, UsageRow } from './store';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -18,7 +18,9 @@ export interface AdminStore {
   listTenants(): MaybePromise<TenantRecord[]>;
   createKey(tenant: string, limits: KeyLimitsInput): MaybePromise<{ apiKey: string; id: string }>;
   revokeKey(tenant: string, id: string): MaybePromise<void>;
-  usage(tenant: string): MaybePromise<UsageRow[]>;
+  listKeys(tenant: string): MaybePromise<KeyInfo[]>;
+  rotateKey(tenant: string, id: string): MaybePromise<{ apiKey: string; id: string }>;
+  usage(tenant: string, byModel?: boolean): MaybePromise<UsageRow[]>;
 }
 
 /** What the admin API shows of a live Hub; `streams` (open streams and what they buffer) only where the Hub offers it. */
@@ -51,6 +53,20 @@ const keyBody = z.strictObject({
   maxConcurrent: z.int().positive().optional(),
   models: z.array(z.string().min(1).max(256)).min(1).max(256).optional(),
   maxBodyBytes: z.int().positive().max(2 ** 31 - 1).optional(),
+  tpm: z.int().positive().optional(),
+  dailyTokens: z.int().positive().optional(),
+  /** ms since epoch, or an ISO 8601 date/time (a date alone means its midnight UTC). */
+  expiresAt: z
+    .union([z.int().positive(), z.string().max(64)])
+    .transform((v, ctx) => {
+      const ms = typeof v === 'number' ? v : Date.parse(v);
+      if (Number.isNaN(ms)) {
+        ctx.addIssue({ code: 'custom', message: `is not a date: "${String(v)}"` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
 });
 
 export function adminRoutes(opts: AdminRoutesOptions): Hono<RequestIdEnv> {
@@ -85,22 +101,40 @@ export function adminRoutes(opts: AdminRoutesOptions): Hono<RequestIdEnv> {
     return c.json(await store.createKey(c.req.param('name'), limits), 201);
   });
 
+  app.get('/tenants/:name/keys', async (c) => {
+    const tenant = c.req.param('name');
+    return c.json({ tenant, data: await store.listKeys(tenant) });
+  });
+
+  app.post('/tenants/:name/keys/:id/rotate', async (c) => {
+    return c.json(await store.rotateKey(c.req.param('name'), c.req.param('id')));
+  });
+
+  app.get('/tenants/:name/agents', async (c) => {
+    const tenant = c.req.param('name');
+    await requireTenant(store, tenant);
+    return c.json({ tenant, data: (await opts.hubFor?.(tenant)?.agents()) ?? [] });
+  });
+
   app.delete('/tenants/:name/keys/:id', async (c) => {
     const id = c.req.param('id');
     await store.revokeKey(c.req.param('name'), id);
     return c.json({ id, revoked: true });
   });
 
+  // ?by=model: rows per key, day and model; otherwise per key and day.
   app.get('/tenants/:name/usage', async (c) => {
     const tenant = c.req.param('name');
-    return c.json({ tenant, data: await store.usage(tenant) });
+    const by = c.req.query('by');
+    if (by !== undefined && by !== 'model' && by !== 'key') {
+      throw new HttpError(400, 'invalid_query', 'by: must be "key" or "model"', { param: 'by' });
+    }
+    return c.json({ tenant, data: await store.usage(tenant, by === 'model') });
   });
 
   app.get('/tenants/:name/streams', async (c) => {
     const tenant = c.req.param('name');
-    if (!(await store.listTenants()).some((t) => t.name === tenant)) {
-      throw new HttpError(404, 'tenant_not_found', `No tenant "${tenant}".`);
-    }
+    await requireTenant(store, tenant);
     return c.json({ tenant, data: (await opts.hubFor?.(tenant)?.streams?.()) ?? [] });
   });
 
@@ -116,6 +150,12 @@ export function adminRoutes(opts: AdminRoutesOptions): Hono<RequestIdEnv> {
   app.notFound(notFound);
   app.onError(onError(opts.log));
   return app;
+}
+
+async function requireTenant(store: AdminStore, tenant: string): Promise<void> {
+  if (!(await store.listTenants()).some((t) => t.name === tenant)) {
+    throw new HttpError(404, 'tenant_not_found', `No tenant "${tenant}".`);
+  }
 }
 
 /** Reads and validates a JSON body; an empty body counts as `{}`. Errors name the bad field. */

@@ -165,22 +165,35 @@ describe('OpenAI routes of one tenant', () => {
     expect((await res.json()).error).toMatchObject({ code: 'rate_limit_exceeded', type: 'rate_limit_error' });
   });
 
-  it('answers 429 concurrency_limit_exceeded while the key has maxConcurrent streams open, and frees the slot when one ends', async () => {
-    let finish!: () => void;
-    const gate = new Promise<void>((resolve) => (finish = resolve));
+  it('queues a request past maxConcurrent until a slot frees, and answers 429 concurrency_limit_exceeded past the queue timeout', async () => {
+    const holds: (() => void)[] = [];
     await serve(async () => {
-      await gate;
+      await new Promise<void>((resolve) => holds.push(resolve));
       return { chunks: ['{}'] };
     });
     const { apiKey } = await store.createKey('acme', { maxConcurrent: 1 });
-    const first = post('/v1/chat/completions', { model: MODEL }, {}, apiKey);
-    await vi.waitFor(() => expect(hub.agents()[0].inflight).toBe(1));
-    const second = await post('/v1/chat/completions', { model: MODEL }, {}, apiKey);
-    expect(second.status).toBe(429);
-    expect((await second.json()).error.code).toBe('concurrency_limit_exceeded');
-    finish();
+    const call = (target = app) =>
+      target.request('/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ model: MODEL }) });
+    const first = call();
+    await vi.waitFor(() => expect(holds).toHaveLength(1));
+    const queued = call();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(hub.agents()[0].inflight).toBe(1); // the second waits at the edge, not at the agent
+    holds[0]();
     expect(await (await first).text()).toBe('{}');
-    await vi.waitFor(async () => expect((await post('/v1/chat/completions', { model: MODEL }, {}, apiKey)).status).toBe(200));
+    await vi.waitFor(() => expect(holds).toHaveLength(2));
+    holds[1]();
+    expect(await (await queued).text()).toBe('{}');
+
+    const shortWait = openaiRoutes({ tenant: 'acme', store, hub, queueTimeoutMs: 50, log: () => {} });
+    const busy = call(shortWait);
+    await vi.waitFor(() => expect(holds).toHaveLength(3));
+    const refused = await call(shortWait);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect((await refused.json()).error.code).toBe('concurrency_limit_exceeded');
+    holds[2]();
+    expect((await busy).status).toBe(200);
   });
 
   it('relays the request to the agent as sent, minus credentials and hop-by-hop headers, and records usage', async () => {

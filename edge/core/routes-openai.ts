@@ -8,10 +8,14 @@ import { forwardableHeaders } from './forward-headers';
 import { modelNotFound } from './hub-errors';
 import type { AgentInfo, ClientSignal, RelayRequest } from './hub-types';
 import { parseApiKey } from './keys';
+import { tenantGate, type ConcurrencyGate } from './concurrency-gate';
+import { KEEP_ALIVE_MS } from './defaults';
+import { keepAliveWhileWaiting } from './keep-alive';
 import { KeyLimiter } from './limits';
 import { noLog, type EdgeLogger } from './log';
 import type { EdgeMetrics } from './metrics';
 import { RequestObservation } from './metrics-request';
+import { rateLimitHeaders } from './rate-headers';
 import { readBody } from './request-body';
 import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request-checks';
 import { checkOpenAIBody } from './request-json';
@@ -29,10 +33,16 @@ export interface RelayHub {
 
 export interface OpenAIRoutesOptions {
   tenant: string;
-  store: Pick<TenantStore, 'verifyKey' | 'recordUsage'>;
+  store: Pick<TenantStore, 'verifyKey' | 'recordUsage' | 'counters' | 'tokensToday' | 'now'>;
   hub: RelayHub;
   /** Shared by every app of the tenant, so per-key limits hold across them. */
   limiter?: KeyLimiter;
+  /** Per-key concurrency; shared like the limiter. */
+  gate?: ConcurrencyGate;
+  /** How long a request may wait for its key's concurrency slot (the Hub's queue timeout by default). */
+  queueTimeoutMs?: number;
+  /** SSE keep-alive interval for streamed requests that wait (defaults.ts KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
   /**
    * What a host with cheaper access than the web Request (Node's parsed request and its
    * ServerResponse) reads from its env: the headers to forward and the client-gone signal.
@@ -58,7 +68,9 @@ type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord; observatio
 
 export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const { tenant, store, hub } = opts;
-  const limiter = opts.limiter ?? new KeyLimiter();
+  const limiter = opts.limiter ?? new KeyLimiter(store);
+  const gate = opts.gate ?? tenantGate(opts.queueTimeoutMs);
+  const keepAliveMs = opts.keepAliveMs ?? KEEP_ALIVE_MS;
   const log = opts.log ?? noLog;
   const observer = { metrics: opts.metrics, logger: opts.logger };
   const app = new Hono<OpenAIEnv>();
@@ -123,46 +135,38 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     const id = c.get('requestId');
     checkRelayHead({ method: c.req.method, path, headers, requestId: id, model });
 
+    const rate = rateLimitHeaders(limiter.admit(key));
     const obs = c.get('observation');
     obs.model = model;
-    const release = limiter.admit(key);
     // The callbacks outlive the handler by the whole stream: they hold strings, not the Hono context.
     const meter = usageMeter((usage) => {
       try {
-        store.recordUsage(key.id, usage);
+        store.recordUsage(key.id, usage, model);
       } catch (err) {
         log(`request ${id}: recording usage of ${key.id} failed: ${String(err)}`);
       }
     });
-    try {
-      obs.relayed = true;
-      const res = await hub.relay({
-        method: c.req.method,
-        path,
-        headers,
-        body,
-        model,
-        requestId: id,
-        signal: host?.signal ?? c.req.raw.signal,
-        onUsage: (usage) => {
-          obs.usage(usage);
-          meter.usage(usage);
-        },
-        onFirstData: obs.firstData,
-        onStreamError: obs.streamError,
-        onDone: () => {
-          release();
-          meter.done();
-          obs.finished();
-        },
-      });
-      meter.responded();
-      obs.answered(res.status);
-      return res;
-    } catch (err) {
-      release();
-      throw err;
-    }
+    const streamed = (named.json as { stream?: unknown } | undefined)?.stream === true;
+    const req: RelayRequest = {
+      method: c.req.method,
+      path,
+      headers,
+      body,
+      model,
+      requestId: id,
+      signal: host?.signal ?? c.req.raw.signal,
+      onUsage: (usage) => {
+        obs.usage(usage);
+        meter.usage(usage);
+      },
+      onFirstData: obs.firstData,
+      onStreamError: obs.streamError,
+      keepAliveMs: streamed ? keepAliveMs : undefined,
+    };
+    obs.relayed = true;
+    const relay = relayInSlot(hub, gate, key.id, key.limits.maxConcurrent, req, rate, meter, obs);
+    if (!streamed) return relay;
+    return keepAliveWhileWaiting(relay, { intervalMs: keepAliveMs, headers: { 'x-request-id': id, ...rate }, log });
   };
   app.post('/v1/*', relayed);
   app.on(['GET', 'DELETE'], '/v1/responses/:id{.+}', relayed);
@@ -191,6 +195,42 @@ function listModels(hub: RelayHub): ModelObject[] {
   });
 }
 
+const noop = () => {};
+
+/**
+ * Waits for the key's concurrency slot (none when `max` is null), then relays;
+ * the slot is freed when the stream is over. A function of its own, outside the
+ * route handler: onDone lives as long as the stream, and a closure made in the
+ * handler would keep the handler's whole context (Hono's, the request body) alive.
+ */
+async function relayInSlot(
+  hub: RelayHub,
+  gate: ConcurrencyGate,
+  keyId: string,
+  max: number | null,
+  req: RelayRequest,
+  rate: Record<string, string>,
+  meter: UsageMeter,
+  obs: RequestObservation,
+): Promise<Response> {
+  const release = max === null ? noop : (gate.tryAcquire(keyId, max) ?? (await gate.acquire(keyId, max, req.signal)));
+  req.onDone = () => {
+    release();
+    meter.done();
+    obs.finished();
+  };
+  try {
+    const res = await hub.relay(req);
+    meter.responded();
+    obs.answered(res.status);
+    for (const name in rate) res.headers.set(name, rate[name]);
+    return res;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
 const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
 
 /**
@@ -199,6 +239,8 @@ const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
  * was given (a relay that failed before answering is not a served request).
  * `done` may come before `responded` when a short response ends in the same turn.
  */
+type UsageMeter = ReturnType<typeof usageMeter>;
+
 function usageMeter(record: (usage: Usage) => void) {
   let recorded = false;
   let finished = false;

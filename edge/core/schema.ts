@@ -40,6 +40,30 @@ export const migrations: readonly (readonly string[])[] = [
        PRIMARY KEY (key_id, day)
      )`,
   ],
+  // 2: tokens per minute, a daily token budget and an expiry per key; rate windows
+  // kept in SQLite (so a restart or a hibernation forgets no count); usage by model.
+  [
+    `ALTER TABLE api_keys ADD COLUMN tpm INTEGER`,
+    `ALTER TABLE api_keys ADD COLUMN daily_tokens INTEGER`,
+    `ALTER TABLE api_keys ADD COLUMN expires_at INTEGER`,
+    `CREATE TABLE rate_windows (
+       key_id TEXT NOT NULL,
+       kind TEXT NOT NULL,
+       start INTEGER NOT NULL,
+       current INTEGER NOT NULL,
+       previous INTEGER NOT NULL,
+       PRIMARY KEY (key_id, kind)
+     )`,
+    `CREATE TABLE model_usage (
+       key_id TEXT NOT NULL,
+       day TEXT NOT NULL,
+       model TEXT NOT NULL,
+       requests INTEGER NOT NULL DEFAULT 0,
+       prompt_tokens INTEGER NOT NULL DEFAULT 0,
+       completion_tokens INTEGER NOT NULL DEFAULT 0,
+       PRIMARY KEY (key_id, day, model)
+     )`,
+  ],
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -20,7 +20,8 @@ describe('TenantStore on better-sqlite3 :memory:', () => {
 
   it('migrates once and records the schema version', () => {
     expect(migrate(sql)).toBe(SCHEMA_VERSION);
-    expect(sql.all('SELECT version FROM schema_version')).toEqual([{ version: SCHEMA_VERSION }]);
+    expect(sql.all('SELECT MAX(version) AS version FROM schema_version')).toEqual([{ version: SCHEMA_VERSION }]);
+    expect(migrate(sql)).toBe(SCHEMA_VERSION);
   });
 
   it('creates a tenant whose first API key and agent token verify', async () => {
@@ -32,7 +33,7 @@ describe('TenantStore on better-sqlite3 :memory:', () => {
       id: created.keyId,
       tenant: 'acme',
       createdAt: now,
-      limits: { rpm: null, maxConcurrent: null, models: null, maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+      limits: { rpm: null, maxConcurrent: null, tpm: null, dailyTokens: null, models: null, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, expiresAt: null },
     });
     expect(await store.verifyAgentToken('acme', created.agentToken)).toBe(true);
     expect(store.listTenants()).toEqual([{ name: 'acme', createdAt: now }]);
@@ -62,10 +63,56 @@ describe('TenantStore on better-sqlite3 :memory:', () => {
   it('creates keys with limits and revokes them at once', async () => {
     await store.createTenant('acme');
     const { apiKey, id } = await store.createKey('acme', { rpm: 10, maxConcurrent: 2, models: ['m1'], maxBodyBytes: 1000 });
-    expect((await store.verifyKey('acme', apiKey))?.limits).toEqual({ rpm: 10, maxConcurrent: 2, models: ['m1'], maxBodyBytes: 1000 });
+    expect((await store.verifyKey('acme', apiKey))?.limits).toEqual({
+      rpm: 10, maxConcurrent: 2, tpm: null, dailyTokens: null, models: ['m1'], maxBodyBytes: 1000, expiresAt: null,
+    });
     store.revokeKey('acme', id);
     expect(await store.verifyKey('acme', apiKey)).toBeNull();
     store.revokeKey('acme', id);
+  });
+
+  it('treats a key past its expiresAt as unknown, even once remembered', async () => {
+    await store.createTenant('acme');
+    const { apiKey } = await store.createKey('acme', { tpm: 100, dailyTokens: 1000, expiresAt: now + 1000 });
+    expect((await store.verifyKey('acme', apiKey))?.limits).toMatchObject({ tpm: 100, dailyTokens: 1000, expiresAt: now + 1000 });
+    now += 1000;
+    expect(await store.verifyKey('acme', apiKey)).toBeNull();
+  });
+
+  it('rotates a key: a new secret for the same id and limits, and the old secret fails at once', async () => {
+    await store.createTenant('acme');
+    const { apiKey, id } = await store.createKey('acme', { rpm: 7 });
+    expect(await store.verifyKey('acme', apiKey)).not.toBeNull();
+    const rotated = await store.rotateKey('acme', id);
+    expect(rotated.id).toBe(id);
+    expect(rotated.apiKey).not.toBe(apiKey);
+    expect(await store.verifyKey('acme', apiKey)).toBeNull();
+    expect((await store.verifyKey('acme', rotated.apiKey))?.limits.rpm).toBe(7);
+    store.revokeKey('acme', id);
+    await expect(store.rotateKey('acme', id)).rejects.toMatchObject({ status: 409 });
+    await expect(store.rotateKey('acme', 'key_nope')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('lists keys with their limits and revocation, never a secret', async () => {
+    const created = await store.createTenant('acme');
+    const { id } = await store.createKey('acme', { maxConcurrent: 3 });
+    store.revokeKey('acme', created.keyId);
+    const keys = store.listKeys('acme');
+    expect(keys.map((k) => [k.id, k.revokedAt, k.limits.maxConcurrent])).toEqual([[created.keyId, now, null], [id, null, 3]]);
+    expect(JSON.stringify(keys)).not.toContain('hash');
+  });
+
+  it('counts usage by model beside usage by key and day', async () => {
+    const { keyId } = await store.createTenant('acme');
+    store.recordUsage(keyId, { prompt_tokens: 1, completion_tokens: 2 }, 'm1');
+    store.recordUsage(keyId, { prompt_tokens: 3, completion_tokens: 4 }, 'm2');
+    store.recordUsage(keyId, { prompt_tokens: 5, completion_tokens: 6 }, 'm1');
+    expect(store.usage('acme', true).map((r) => [r.model, r.requests, r.promptTokens, r.completionTokens])).toEqual([
+      ['m1', 2, 6, 8],
+      ['m2', 1, 3, 4],
+    ]);
+    expect(store.usage('acme')[0]).toMatchObject({ requests: 3, promptTokens: 9, completionTokens: 12 });
+    expect(store.tokensToday(keyId)).toBe(21);
   });
 
   it('reads a live key from storage once, and a revocation still takes effect at once', async () => {

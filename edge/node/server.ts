@@ -52,6 +52,10 @@ export interface NodeEdgeOptions {
   headersTimeoutMs?: number;
   /** Heartbeat interval on agent sockets (defaults.ts AGENT_PING_INTERVAL_MS); tests of stalled links shorten it. */
   heartbeatMs?: number;
+  /** SSE keep-alive interval for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
+  /** Length of the per-minute rate windows (defaults.ts RATE_WINDOW_MS); a test knob. */
+  rateWindowMs?: number;
   log?: (line: string) => void;
   /** Structured logs (a pino logger): one line per request; `log` lines go to it at warn unless `log` is given. */
   logger?: EdgeLogger;
@@ -78,7 +82,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   mkdirSync(opts.dataDir, { recursive: true });
   const sql = openSqlite(join(opts.dataDir, 'vllama.db'));
   migrate(sql);
-  const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, log });
+  const store = new TenantStore(sql, { usageFlushMs: USAGE_FLUSH_MS, rateWindowMs: opts.rateWindowMs, log });
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const headersTimeoutMs = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const figures = new FigureBook();
@@ -86,7 +90,16 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
   const prom = new PromEdgeMetrics({ hubs: () => tenants.hubs() });
   collectDefaultMetrics({ register: prom.registry, prefix: 'vllama_edge_' });
   const metrics = teeMetrics(prom, figures);
-  const tenants = new TenantHubs({ store, queueTimeoutMs: opts.queueTimeoutMs, bodyTimeoutMs, heartbeatMs: opts.heartbeatMs, log, metrics, logger: opts.logger });
+  const tenants = new TenantHubs({
+    store,
+    queueTimeoutMs: opts.queueTimeoutMs,
+    bodyTimeoutMs,
+    heartbeatMs: opts.heartbeatMs,
+    keepAliveMs: opts.keepAliveMs,
+    log,
+    metrics,
+    logger: opts.logger,
+  });
   const hubFor = (t: string) => {
     const hub = tenants.peek(t);
     return { agents: () => hub?.agents() ?? [], streams: () => hub?.streams() ?? [], metrics: () => figures.of(t).toJSON() };

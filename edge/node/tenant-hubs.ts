@@ -2,8 +2,8 @@
 // created on first use (an agent dialling in, or a request with the tenant's key).
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { forwardableHeaderLists } from '../core/forward-headers';
+import { tenantGate } from '../core/concurrency-gate';
 import { Hub } from '../core/hub';
-import { KeyLimiter } from '../core/limits';
 import type { EdgeLogger } from '../core/log';
 import type { EdgeMetrics } from '../core/metrics';
 import type { HostRequest } from '../core/routes-openai';
@@ -21,6 +21,8 @@ export interface TenantHubsOptions {
   queueTimeoutMs?: number;
   bodyTimeoutMs?: number;
   heartbeatMs?: number;
+  /** SSE keep-alive interval for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
   log: (line: string) => void;
   metrics?: EdgeMetrics;
   logger?: EdgeLogger;
@@ -40,10 +42,12 @@ export class TenantHubs {
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
-    const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, log, metrics, logger } = this.#opts;
+    const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, keepAliveMs, log, metrics, logger } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
     const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, schedule: setImmediate, directBodies: true, log, metrics });
-    const app = tenantRoutes({ tenant, store, hub, limiter: new KeyLimiter(), fromHost, bodyTimeoutMs, log, metrics, logger });
+    // One concurrency gate per tenant: every route family of the tenant must share it.
+    const gate = tenantGate(queueTimeoutMs);
+    const app = tenantRoutes({ tenant, store, hub, gate, keepAliveMs, fromHost, bodyTimeoutMs, log, metrics, logger });
     const edge = { hub, app };
     this.#tenants.set(tenant, edge);
     return edge;

@@ -24,6 +24,8 @@ export interface WorkersEdgeOptions {
   bodyTimeoutMs?: number;
   /** STATUS_TOKEN: a read-only token for /status. */
   statusToken?: string;
+  /** More variables (`--var NAME:VALUE`), e.g. KEEP_ALIVE_MS, RATE_WINDOW_MS. */
+  vars?: Record<string, string>;
   /** Enables the /__test/* hooks (VLLAMA_TEST_HOOKS=1); default true. */
   testHooks?: boolean;
   /** How long to wait for GET /healthz; wrangler dev usually needs 10–20 s. */
@@ -125,6 +127,7 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   if (opts.bodyTimeoutMs !== undefined) args.push('--var', `BODY_TIMEOUT_MS:${opts.bodyTimeoutMs}`);
   if (opts.statusToken !== undefined) args.push('--var', `STATUS_TOKEN:${opts.statusToken}`);
   if (opts.testHooks !== false) args.push('--var', 'VLLAMA_TEST_HOOKS:1');
+  for (const [name, value] of Object.entries(opts.vars ?? {})) args.push('--var', `${name}:${value}`);
 
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,

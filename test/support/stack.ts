@@ -38,9 +38,16 @@ export interface EdgeProcessOptions {
   heartbeatS?: number;
   /** A read-only token for /status (--status-token; STATUS_TOKEN on Workers). */
   statusToken?: string;
+  /** SSE keep-alive interval (`--keep-alive`, KEEP_ALIVE_MS). */
+  keepAliveS?: number;
+  /** Length of the per-minute rate windows (`--rate-window`, RATE_WINDOW_MS): a test knob. */
+  rateWindowS?: number;
 }
 
-export async function startNodeEdgeProcess(opts: EdgeProcessOptions = {}): Promise<EdgeUnderTest & { child: Child }> {
+/** A Node edge process; `restart()` stops it and starts a new one on the same port and data directory. */
+export async function startNodeEdgeProcess(
+  opts: EdgeProcessOptions = {},
+): Promise<EdgeUnderTest & { readonly child: Child; restart(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'vllama-edge-'));
   const port = await freePort();
   const adminToken = `adm-${Math.random().toString(36).slice(2)}`;
@@ -51,14 +58,26 @@ export async function startNodeEdgeProcess(opts: EdgeProcessOptions = {}): Promi
   if (opts.graceS !== undefined) args.push('--grace', String(opts.graceS));
   if (opts.heartbeatS !== undefined) args.push('--heartbeat', String(opts.heartbeatS));
   if (opts.statusToken !== undefined) args.push('--status-token', opts.statusToken);
-  const child = await vllama(args, /listening on (http:\/\/\S+)/i);
+  if (opts.keepAliveS !== undefined) args.push('--keep-alive', String(opts.keepAliveS));
+  if (opts.rateWindowS !== undefined) args.push('--rate-window', String(opts.rateWindowS));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
+  const start = async () => {
+    const child = await vllama(args, /listening on (http:\/\/\S+)/i);
+    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 10_000, 'edge /healthz');
+    return child;
+  };
+  let child = await start();
   return {
     kind: 'node',
     url,
     adminToken,
-    child,
+    get child() {
+      return child;
+    },
+    restart: async () => {
+      await child.stop();
+      child = await start();
+    },
     close: async () => {
       await child.stop();
       await rm(dir, { recursive: true, force: true });
@@ -70,7 +89,10 @@ export async function startEdge(kind: HostKind, opts: EdgeProcessOptions = {}): 
   if (kind === 'node') return startNodeEdgeProcess(opts);
   const { startWorkersEdge } = await import('../hosts/workers-host');
   const ms = (s: number | undefined) => (s !== undefined ? s * 1000 : undefined);
-  const edge = await startWorkersEdge({ queueTimeoutMs: ms(opts.queueTimeoutS), bodyTimeoutMs: ms(opts.bodyTimeoutS), statusToken: opts.statusToken });
+  const vars: Record<string, string> = {};
+  if (opts.keepAliveS !== undefined) vars.KEEP_ALIVE_MS = String(Math.round(opts.keepAliveS * 1000));
+  if (opts.rateWindowS !== undefined) vars.RATE_WINDOW_MS = String(Math.round(opts.rateWindowS * 1000));
+  const edge = await startWorkersEdge({ queueTimeoutMs: ms(opts.queueTimeoutS), bodyTimeoutMs: ms(opts.bodyTimeoutS), statusToken: opts.statusToken, vars });
   return { kind, ...edge };
 }
 
