@@ -121,7 +121,7 @@ export class LinkSession implements FrameSink {
       const text = data.toString();
       if (text === 'pong') return;
       if (text === 'ping') return this.#ws.send('pong');
-      return this.#fail(new ProtocolError('ERR_FRAME_TYPE', `unexpected text message "${text.slice(0, 32)}"`, CloseCode.protocolError));
+      return this.#fail(new ProtocolError('ERR_FRAME_TYPE', `unexpected text message "${text.slice(0, 32)}"`, CloseCode.unsupportedData));
     }
     const decoded = decodeFrames(data);
     const error = decoded.ok ? this.#opts.onFrames(decoded.value) : decoded.error;
