@@ -97,6 +97,14 @@ describe('agent', () => {
     expect(conn.ws.readyState).toBe(conn.ws.OPEN);
   });
 
+  it('closes with 1003 on a text message from the edge that is not a heartbeat', async () => {
+    const { edge } = await setup();
+    const first = await edge.connection();
+    first.ws.send('surprise');
+    expect((await first.closed).code).toBe(1003);
+    await edge.connection(2);
+  });
+
   it('still closes with 1002 on a frame for a stream that was never opened', async () => {
     const { edge } = await setup();
     const first = await edge.connection();

@@ -125,7 +125,7 @@ export class LinkSession implements FrameSink {
       const text = data.toString();
       if (text === 'pong') return;
       if (text === 'ping') return this.#ws.send('pong');
-      return this.#fail(new ProtocolError('ERR_FRAME_TYPE', `unexpected text message "${text.slice(0, 32)}"`, CloseCode.protocolError));
+      return this.#fail(new ProtocolError('ERR_FRAME_TYPE', `unexpected text message "${text.slice(0, 32)}"`, CloseCode.unsupportedData));
     }
     const decoded = decodeFrames(data);
     if (decoded.ok) this.#opts.onMessage?.('in', decoded.value.length, data.byteLength);

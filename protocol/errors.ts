@@ -25,6 +25,8 @@ export type ProtocolErrorCode =
   | 'ERR_WINDOW'
   | 'ERR_CONTROL_JSON'
   | 'ERR_CONTROL_SCHEMA'
+  /** More connection-level messages than the receiver's rate limit allows. */
+  | 'ERR_RATE'
   | 'ERR_VERSION';
 
 export class ProtocolError extends Error {

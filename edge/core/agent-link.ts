@@ -274,7 +274,7 @@ export class AgentLink implements AgentConnection, StreamLink {
 
   #receive(frame: Frame): ProtocolError | undefined {
     if (frame.stream === CONNECTION_STREAM) {
-      if (!this.#rate.take()) return new ProtocolError('ERR_FRAME_STREAM', `too many control messages: over ${this.#rate.perSecond}/s`, CloseCode.policyViolation);
+      if (!this.#rate.take()) return new ProtocolError('ERR_RATE', `too many control messages: over ${this.#rate.perSecond}/s`, CloseCode.policyViolation);
       return this.#connectionFrame(frame);
     }
     const stream = this.#streams.get(frame.stream);

@@ -26,10 +26,21 @@ export function agentSocket(ws: WebSocket, log: (line: string) => void): AgentSo
     logged = true;
     log(`agent socket send failed: ${err.message} (further failures on this socket are not logged)`);
   };
+  // The Hub passes the same `written` for every message: one callback per socket, not one per message.
+  let writtenFor: (() => void) | undefined;
+  let onWritten: (err?: Error) => void = onSendError;
+  const callbackFor = (written: (() => void) | undefined) => {
+    if (!written) return onSendError;
+    if (written !== writtenFor) {
+      writtenFor = written;
+      onWritten = (err) => (err ? onSendError(err) : written());
+    }
+    return onWritten;
+  };
   return {
     send(message, written) {
       try {
-        ws.send(message, { binary: true }, written ? (err) => (err ? onSendError(err) : written()) : onSendError);
+        ws.send(message, { binary: true }, callbackFor(written));
       } catch (err) {
         onSendError(err as Error);
       }
