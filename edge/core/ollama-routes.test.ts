@@ -73,8 +73,8 @@ describe('Ollama routes of one tenant', () => {
 
   it('holds the key to its limits: requests per minute, in Ollama’s error shape', async () => {
     const limited = await store.createKey('acme', { rpm: 1 });
-    expect((await post('/api/chat', { model: MODEL, stream: false, messages: [] }, limited.apiKey)).status).toBe(200);
-    const refused = await post('/api/chat', { model: MODEL, stream: false, messages: [] }, limited.apiKey);
+    expect((await post('/api/chat', { model: MODEL, stream: false, messages: [{ role: 'user', content: 'hi' }] }, limited.apiKey)).status).toBe(200);
+    const refused = await post('/api/chat', { model: MODEL, stream: false, messages: [{ role: 'user', content: 'hi' }] }, limited.apiKey);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await refused.json()).toEqual({ error: expect.stringContaining('Rate limit') });
@@ -82,7 +82,7 @@ describe('Ollama routes of one tenant', () => {
 
   it('keeps a key from the models it may not use', async () => {
     const narrow = await store.createKey('acme', { models: ['other/model'] });
-    const res = await post('/api/chat', { model: MODEL, messages: [] }, narrow.apiKey);
+    const res = await post('/api/chat', { model: MODEL, messages: [{ role: 'user', content: 'hi' }] }, narrow.apiKey);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: expect.any(String) });
     const tags = await app.fetch(new Request('http://edge/api/tags', { headers: { authorization: `Bearer ${narrow.apiKey}` } }));
