@@ -57,12 +57,12 @@ export function headTimeout(ms: number): HttpError {
 
 /** The request's URL is longer than a frame may carry (protocol/limits.ts). */
 export function urlTooLong(message: string): HttpError {
-  return new HttpError(414, 'url_too_long', message);
+  return new HttpError(414, 'uri_too_long', message);
 }
 
 /** The request's headers are more or larger than a frame may carry (protocol/limits.ts). */
 export function headersTooLarge(message: string): HttpError {
-  return new HttpError(431, 'headers_too_large', message);
+  return new HttpError(431, 'request_headers_too_large', message);
 }
 
 /** Something else in the request head a frame may not carry. */

@@ -2,25 +2,23 @@
 // everything that goes in the frame must pass the protocol's own schema and size
 // limit, or the agent would take the frame as a protocol violation and drop the
 // whole link (issue 13, defect 1). Any route that relays (/v1, /api) calls these.
-import { controlSchemas, MAX_CONTROL_PAYLOAD, type RequestHead } from '../../protocol/index';
+import { controlSchemas, MAX_CONTROL_PAYLOAD, MAX_MODEL_NAME, MAX_REQUEST_PATH, type RequestHead } from '../../protocol/index';
 import { HttpError } from './errors';
 import { MAX_REQUEST_HEADER_BYTES, MAX_REQUEST_HEADERS } from './defaults';
+import { headersTooLarge as headersError, urlTooLong } from './hub-errors';
 
-const head = controlSchemas.request.shape;
-
-/** Longest path and query a frame may carry (protocol/control.ts `request.path`). */
-export const MAX_REQUEST_PATH = head.path.maxLength ?? 2048;
-/** Longest `model` a frame may carry (protocol/control.ts `request.model`). */
-export const MAX_MODEL_LENGTH = head.model.unwrap().maxLength ?? 256;
+export { MAX_REQUEST_PATH };
+/** Longest `model` a frame may carry (protocol/limits.ts). */
+export const MAX_MODEL_LENGTH = MAX_MODEL_NAME;
 
 const encoder = new TextEncoder();
 
 export function uriTooLong(length: number): HttpError {
-  return new HttpError(414, 'uri_too_long', `The request URL is ${length} characters long; the limit is ${MAX_REQUEST_PATH}.`);
+  return urlTooLong(`The request URL is ${length} characters long; the limit is ${MAX_REQUEST_PATH}.`);
 }
 
 export function headersTooLarge(what: string): HttpError {
-  return new HttpError(431, 'request_headers_too_large', `Request headers are too large: ${what}.`);
+  return headersError(`Request headers are too large: ${what}.`);
 }
 
 /** 414 when a path and query cannot go in a frame; callable before anything else is read. */
