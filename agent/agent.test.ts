@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlFrame, FrameType } from '../protocol/index';
 import { startAgent, type AgentOptions, type RunningAgent } from './agent';
-import { startFakeEdge, type FakeEdge } from './fixtures/fake-edge';
-import { MODEL, startTestUpstream, type TestUpstream } from './fixtures/upstream';
+import { startFakeEdge, type FakeEdge } from '../test/support/fake-edge';
+import { MODEL, startTestUpstream, type TestUpstream } from '../test/support/test-upstream';
 
 let edge: FakeEdge | undefined;
 let upstream: TestUpstream | undefined;

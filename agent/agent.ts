@@ -5,11 +5,9 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { PROTOCOL_VERSIONS, type GpuInfo, type Welcome } from '../protocol/index';
 import { HEARTBEAT_MS, MAX_INFLIGHT, MODELS_RETRY_MS } from './defaults';
-import { connectUrl, EdgeLink, type HelloInput, type StreamHandler } from './edge-link';
-import type { FrameSink } from './link-session';
+import { connectUrl, EdgeLink, type HelloInput, type StreamHandler, type FrameSink } from './link/index';
 import type { AgentMetrics } from './metrics';
-import { Relay } from './relay';
-import { Upstream } from './upstream';
+import { LinkRelay, Upstream } from './relay/index';
 
 export interface AgentOptions {
   /** http(s)://host:port of the edge; the agent dials ws(s)://…/agent/v1/connect. */
@@ -68,7 +66,7 @@ class Agent implements RunningAgent {
   #log: (line: string) => void;
   #upstream: Upstream;
   #link: EdgeLink;
-  #relay?: Relay;
+  #relay?: LinkRelay;
   #ready = true;
   /** Models set by the supervisor; otherwise asked of the upstream on every hello. */
   #models?: string[];
@@ -148,7 +146,7 @@ class Agent implements RunningAgent {
 
   #open(sink: FrameSink, welcome: Welcome): StreamHandler {
     this.#relay?.closed();
-    const relay = new Relay({ sink, upstream: this.#upstream, initialWindow: welcome.initialWindow, log: this.#log, metrics: this.#metrics, unreachable: () => this.#unreachable() });
+    const relay = new LinkRelay({ sink, upstream: this.#upstream, initialWindow: welcome.initialWindow, log: this.#log, metrics: this.#metrics, unreachable: () => this.#unreachable() });
     this.#relay = relay;
     const serving = this.#advertised.length > 0 ? `serving ${this.#advertised.join(', ')}` : 'serving no model yet';
     this.#log(`connected to ${this.#opts.edge} as ${this.#opts.agentId}, ${serving} (capacity ${this.#opts.maxInflight})`);

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DRAIN_GRACE_MS } from './defaults';
-import { VLLM_COMMAND } from './supervisor-defaults';
+import { VLLM_COMMAND } from './supervisor/index';
 
 /** Numbers arrive as strings from flags and env; JSON may hold either. */
 const num = (check: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), check);

@@ -6,11 +6,7 @@ import { startAgent as startAgentDefault, type AgentOptions, type RunningAgent }
 import { ConfigError, parseAgentConfig, requireRunnable, type AgentConfig, type AgentConfigInput } from './config';
 import { MAX_INFLIGHT } from './defaults';
 import type { AgentMetrics } from './metrics';
-import { queryGpus as queryGpusDefault, type GpuInfo } from './gpu';
-import { ProgressLog, type LogSink } from './readiness-progress';
-import { Supervisor, type SupervisorOptions } from './supervisor';
-import { VLLM_PORT } from './supervisor-defaults';
-import { buildVllmArgs, upstreamUrl, VllmArgsError, type VllmArgs } from './vllm-args';
+import { queryGpus as queryGpusDefault, type GpuInfo, ProgressLog, type LogSink, Supervisor, type SupervisorOptions, VLLM_PORT, buildVllmArgs, upstreamUrl, VllmArgsError, type VllmArgs } from './supervisor/index';
 
 type Signal = 'SIGINT' | 'SIGTERM';
 

@@ -1,7 +1,7 @@
 // The agent's log through a structured logger (pino from the CLI): each line
 // of the daemon's ProgressLog becomes one log record, while on a terminal
 // the loading status line is still drawn (and cleared) on stderr itself.
-import type { LogSink } from './readiness-progress';
+import type { LogSink } from './supervisor/index';
 
 export interface LineLogger {
   info(message: string): void;

@@ -1,5 +1,5 @@
 // Benchmark child: one agent (one WebSocket to the edge) in its own process, probed for CPU and memory.
-import { startAgent } from '../agent/agent';
+import { startAgent } from '../agent/index';
 import { serveChild } from './child-harness';
 
 interface AgentChildOptions {

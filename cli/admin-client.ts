@@ -1,9 +1,9 @@
 // The admin API of an edge as the CLI calls it: one client for the tenant and key
 // commands (and `vllama dev`), with --edge/--admin-token and their env fallbacks.
-import type { AgentInfo } from '../edge/core/hub-types';
+import type { AgentInfo } from '../edge/core/hub/index';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CreatedTenant, KeyInfo, KeyLimitsInput, UsageRow } from '../edge/core/store';
+import type { CreatedTenant, KeyInfo, KeyLimitsInput, UsageRow } from '../edge/core/store/index';
 import { stringFlag, UsageError, type CommandContext, type FlagSpec } from './command';
 
 export const adminFlags: Record<'edge' | 'admin-token', FlagSpec> = {

@@ -1,5 +1,5 @@
 // Usage rows from the admin API, filtered by day and summed by key, model or day.
-import type { UsageRow } from '../edge/core/store';
+import type { UsageRow } from '../edge/core/store/index';
 
 export type UsageGrouping = 'key' | 'model' | 'day';
 

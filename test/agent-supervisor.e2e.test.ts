@@ -1,4 +1,4 @@
-// The supervisor with real processes: test/fixtures/fake-vllm.mjs stands in for
+// The supervisor with real processes: test/support/fake-vllm.mjs stands in for
 // `vllm` (it serves the simulator), so argv, readiness, restarts and stopping are
 // checked against a real child, its pid and its port.
 import { readFileSync } from 'node:fs';
@@ -7,12 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Supervisor, type SupervisorOptions, type SupervisorOutcome } from '../agent/supervisor';
-import { buildVllmArgs, upstreamUrl, type VllmArgsInput } from '../agent/vllm-args';
-import type { ReadinessProgress } from '../agent/readiness';
+import { Supervisor, type SupervisorOptions, type SupervisorOutcome, buildVllmArgs, upstreamUrl, type VllmArgsInput, type ReadinessProgress } from '../agent/index';
 import { freePort } from './support/processes';
 
-const FAKE_VLLM = fileURLToPath(new URL('./fixtures/fake-vllm.mjs', import.meta.url));
+const FAKE_VLLM = fileURLToPath(new URL('./support/fake-vllm.mjs', import.meta.url));
 const MODEL = 'facebook/opt-125m';
 const TUNED = ['--max-num-batched-tokens', '16384', '--enable-chunked-prefill', '--enable-prefix-caching', '--max-num-seqs', '256', '--gpu-memory-utilization', '0.3'];
 
@@ -302,10 +300,10 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
   }
 
   async function daemon(b: Bridge, fakeEnv: Record<string, string>, extra: Record<string, unknown> = {}) {
-    const { runAgentDaemon } = await import('../agent/daemon');
+    const { runAgentDaemon } = await import('../agent/index');
     const { EventEmitter } = await import('node:events');
     const argvFile = join(await mkdtemp(join(tmpdir(), 'fake-vllm-')), 'argv.jsonl');
-    const { startAgent } = await import('../agent/agent');
+    const { startAgent } = await import('../agent/index');
     const signals = new EventEmitter();
     const logs: string[] = [];
     const agentStarts: number[] = [];
@@ -392,7 +390,7 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
     const { startSim } = await import('../sim/server');
     const sim = await startSim({ port: 0, models: [MODEL], stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0 });
     try {
-      const { runAgentDaemon } = await import('../agent/daemon');
+      const { runAgentDaemon } = await import('../agent/index');
       const { EventEmitter } = await import('node:events');
       const signals = new EventEmitter();
       const logs: string[] = [];
@@ -411,7 +409,7 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
   });
 
   it('refuses bad settings before starting anything, naming the value', async () => {
-    const { runAgentDaemon } = await import('../agent/daemon');
+    const { runAgentDaemon } = await import('../agent/index');
     await expect(runAgentDaemon({ edge: 'http://127.0.0.1:1', token: 't', model: MODEL, port: 0 }, { log: () => {} })).rejects.toThrow(
       '--port must be an integer from 1 to 65535, got 0',
     );

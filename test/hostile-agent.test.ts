@@ -5,11 +5,10 @@
 // bytes their agent sent, and the edge holds no more than its bounds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CloseCode, controlFrame, encodeFrames, FrameType, type Frame } from '../protocol/index';
+import { CloseCode, controlFrame, encodeFrames, FrameType, type Frame, type Usage } from '../protocol/index';
 import { HttpError } from '../edge/core/errors';
-import { FakeAgent, testHubOptions, testRequest } from '../edge/core/fake-agent';
-import { Hub } from '../edge/core/hub';
-import type { Usage } from '../protocol/index';
+import { FakeAgent, testHubOptions, testRequest } from './support/fake-agent';
+import { Hub } from '../edge/core/hub/index';
 
 const encoder = new TextEncoder();
 const HONEST_REPLY = ['data: {"a":1}\n\n', 'data: {"b":2}\n\n', 'data: [DONE]\n\n'];

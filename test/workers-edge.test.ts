@@ -4,7 +4,7 @@
 import OpenAI from 'openai';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type RunningAgent } from '../agent/agent';
+import { startAgent, type RunningAgent } from '../agent/index';
 import { startSim, type SimServer } from '../sim/server';
 import { startWorkersEdge, type WorkersEdge } from './hosts/workers-host';
 import { simMetric } from './support/stack';

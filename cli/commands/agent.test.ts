@@ -2,8 +2,8 @@ import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameType } from '../../protocol/index';
-import { startFakeEdge, type FakeEdge } from '../../agent/fixtures/fake-edge';
-import { MODEL, startTestUpstream, type TestUpstream } from '../../agent/fixtures/upstream';
+import { startFakeEdge, type FakeEdge } from '../../test/support/fake-edge';
+import { MODEL, startTestUpstream, type TestUpstream } from '../../test/support/test-upstream';
 
 const bin = fileURLToPath(new URL('../../bin/vllama.js', import.meta.url));
 const env = { VLLAMA_EDGE: '', VLLAMA_TOKEN: '', VLLAMA_UPSTREAM: '', VLLAMA_MODEL: '', VLLAMA_CONFIG: '', NO_COLOR: '1' };

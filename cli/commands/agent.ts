@@ -1,12 +1,6 @@
 // `vllama agent`: connects this GPU host to an edge and relays its requests to
 // vLLM, which it starts and supervises (--model) or finds running (--upstream).
-import { ConfigError, loadAgentConfig } from '../../agent/config';
-import { runAgentDaemon } from '../../agent/daemon';
-import { DRAIN_GRACE_MS } from '../../agent/defaults';
-import { MAX_NUM_SEQS, VLLM_COMMAND, VLLM_PORT } from '../../agent/supervisor-defaults';
-import { systemdUnit } from '../../agent/systemd';
-import { loggerSink } from '../../agent/log';
-import { AgentMetrics } from '../../agent/metrics';
+import { ConfigError, loadAgentConfig, runAgentDaemon, DRAIN_GRACE_MS, MAX_NUM_SEQS, VLLM_COMMAND, VLLM_PORT, systemdUnit, loggerSink, AgentMetrics } from '../../agent/index';
 import { intFlag, stringFlag, UsageError, type Command } from '../command';
 import { LOG_FLAGS, loggerFromFlags } from '../logger';
 import { listenMetrics } from '../metrics-listener';

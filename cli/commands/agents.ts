@@ -1,5 +1,5 @@
 // `vllama agents --tenant NAME`: the tenant's connected agents, their models, load and GPUs.
-import type { AgentInfo } from '../../edge/core/hub-types';
+import type { AgentInfo } from '../../edge/core/hub/index';
 import { adminClientFrom, adminFlags, printJson } from '../admin-client';
 import { stringFlag, UsageError, type Command } from '../command';
 import { table, utc } from '../table';

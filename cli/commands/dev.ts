@@ -2,11 +2,10 @@
 // vLLM if it is installed, otherwise the simulator (announced loudly).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startAgent } from '../../agent/agent';
+import { startAgent, resolveOnPath } from '../../agent/index';
 import { startNodeEdge } from '../../edge/node/server';
 import { startSim } from '../../sim/server';
 import { intFlag, stringFlag, type Command } from '../command';
-import { resolveOnPath } from '../../agent/executable-path';
 import { loadOrCreateAdminToken } from '../../edge/node/admin-token';
 import { createTenantViaAdmin } from '../admin-client';
 import { LOG_FLAGS, loggerFromFlags } from '../logger';
@@ -46,7 +45,7 @@ export const dev: Command = {
     let upstream: { url: string; close(): Promise<void> };
     if (vllm) {
       log(`dev: vLLM found at ${vllm}; starting it (this can take minutes for a big model)`);
-      const { runAgentDaemon } = await import('../../agent/daemon');
+      const { runAgentDaemon } = await import('../../agent/index');
       void runAgentDaemon({ edge: edge.url, token: creds.agentToken, model, vllm }, { log: (line) => logger.info(line) }).then((code) => {
         process.exitCode = code;
       });

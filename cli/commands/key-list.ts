@@ -2,7 +2,7 @@
 import { adminClientFrom, adminFlags, printJson } from '../admin-client';
 import { stringFlag, UsageError, type Command } from '../command';
 import { table, utc } from '../table';
-import type { KeyInfo } from '../../edge/core/store';
+import type { KeyInfo } from '../../edge/core/store/index';
 
 export const keyList: Command = {
   name: 'key list',

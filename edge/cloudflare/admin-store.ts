@@ -1,10 +1,10 @@
 // The admin API's storage on Cloudflare: tenant names in the registry object,
 // everything else in each tenant's own object, reached by RPC.
 import { HttpError } from '../core/errors';
-import type { AgentInfo, StreamInfo } from '../core/hub-types';
-import { isTenantName } from '../core/keys';
-import type { TenantFiguresJson } from '../core/metrics-figures';
-import type { AdminStore } from '../core/routes-admin';
+import type { AgentInfo, StreamInfo } from '../core/hub/index';
+import { isTenantName } from '../core/store/index';
+import type { TenantFiguresJson } from '../core/metrics/index';
+import type { AdminStore } from '../core/http/index';
 import { REGISTRY_NAME, type Env } from './env';
 import { unwrap } from './rpc-outcome';
 

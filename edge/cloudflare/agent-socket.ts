@@ -2,7 +2,7 @@
 // and link memory ride in the socket's attachment, so a Durable Object that woke
 // from hibernation (memory gone, socket kept by the runtime) can restore the agent.
 import type { Hello } from '../../protocol/index';
-import type { AgentSocket, LinkMemory } from '../core/hub-types';
+import type { AgentSocket, LinkMemory } from '../core/hub/index';
 
 /** Tag of every agent socket; each also carries its connection id as a second tag. */
 export const AGENT_TAG = 'agent';

@@ -1,7 +1,7 @@
 // The edge core's Sql interface over a Durable Object's SQLite storage
 // (`ctx.storage.sql.exec`, synchronous like better-sqlite3), so the Cloudflare
 // host runs the same schema and TenantStore as the Node host.
-import type { Sql, SqlValue } from '../core/sql';
+import type { Sql, SqlValue } from '../core/store/index';
 
 export function doSql(storage: DurableObjectStorage): Sql {
   return {

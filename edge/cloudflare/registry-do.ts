@@ -2,7 +2,7 @@
 // tenant's keys, tokens and usage live in its own TenantDO, which cannot be enumerated.
 // Only admin calls reach it; client and agent traffic never does.
 import { DurableObject } from 'cloudflare:workers';
-import type { TenantRecord } from '../core/store';
+import type { TenantRecord } from '../core/store/index';
 import type { Env } from './env';
 
 export class RegistryDO extends DurableObject<Env> {

@@ -2,17 +2,13 @@
 // usage (its own SQLite, the Node host's schema), and runs the tenant's Hub over
 // hibernatable agent sockets. The Worker routes here by `idFromName(tenant)`.
 import { DurableObject } from 'cloudflare:workers';
-import { authorizeAgent } from '../core/agent-auth';
+import { authorizeAgent } from '../core/link/index';
 import { AGENT_CONNECT_PATH, BODY_TIMEOUT_MS } from '../core/defaults';
-import { invalidApiKey } from '../core/error-handler';
-import { errorResponseFor } from '../core/error-shape';
+import { invalidApiKey, errorResponseFor, requestIdFrom } from '../core/http/index';
 import { HttpError } from '../core/errors';
-import type { AgentInfo, StreamInfo } from '../core/hub-types';
-import { parseApiKey, secretHash } from '../core/keys';
-import { figuresMetrics, TenantFigures, type TenantFiguresJson } from '../core/metrics-figures';
-import { requestIdFrom } from '../core/request-id';
-import { migrate } from '../core/schema';
-import { TenantStore, type CreatedTenant, type KeyInfo, type KeyLimitsInput, type UsageRow } from '../core/store';
+import type { AgentInfo, StreamInfo } from '../core/hub/index';
+import { parseApiKey, secretHash, migrate, TenantStore, type CreatedTenant, type KeyInfo, type KeyLimitsInput, type UsageRow } from '../core/store/index';
+import { figuresMetrics, TenantFigures, type TenantFiguresJson } from '../core/metrics/index';
 import { doSql, hasSchema } from './do-sql';
 import { drainBody } from './drain-body';
 import { bodyTimeoutMs, msVar, queueTimeoutMs, type Env } from './env';

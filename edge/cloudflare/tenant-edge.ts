@@ -1,13 +1,11 @@
 // The in-memory half of a tenant's Durable Object: its Hub, the OpenAI app over
 // it, and the Hub connection of each agent socket. Built on first use after the
 // object starts, so after hibernation it is rebuilt from `ctx.getWebSockets()`.
-import { tenantGate, type ConcurrencyGate } from '../core/concurrency-gate';
-import { Hub } from '../core/hub';
-import type { AgentConnection } from '../core/hub-types';
+import { tenantGate, type ConcurrencyGate, Hub, type AgentConnection } from '../core/hub/index';
 import type { EdgeLogger } from '../core/log';
-import type { EdgeMetrics } from '../core/metrics';
-import { tenantRoutes } from '../core/routes-tenant';
-import type { TenantStore } from '../core/store';
+import type { EdgeMetrics } from '../core/metrics/index';
+import { tenantRoutes } from '../core/http/index';
+import type { TenantStore } from '../core/store/index';
 import { AGENT_TAG, agentSocket, connIdOf, forgetAgent, initAttachment, restoreAgent } from './agent-socket';
 
 export interface TenantEdgeOptions {

@@ -2,14 +2,10 @@
 // form of a key or agent token, routes by its tenant part to that tenant's
 // object (which verifies it), and serves the admin API and /healthz itself.
 import { Hono } from 'hono';
-import { edgeApp } from '../core/app';
-import { AuthThrottle } from '../core/auth-throttle';
+import { edgeApp, AuthThrottle, onError, adminRoutes, statusRoutes } from '../core/http/index';
 import { AGENT_CONNECT_PATH } from '../core/defaults';
-import { onError } from '../core/error-handler';
 import { errorResponse, HttpError } from '../core/errors';
-import { parseAgentToken } from '../core/keys';
-import { adminRoutes } from '../core/routes-admin';
-import { statusRoutes } from '../core/routes-status';
+import { parseAgentToken } from '../core/store/index';
 import uplotJs from 'uplot/dist/uPlot.iife.min.js';
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import { durableAdminStore } from './admin-store';

@@ -3,7 +3,7 @@
 import { concatBytes } from '../../protocol/index';
 import type { RawData, WebSocket } from 'ws';
 import { AGENT_CLOSE_GRACE_MS } from '../core/defaults';
-import type { AgentConnection, AgentSocket } from '../core/hub-types';
+import type { AgentConnection, AgentSocket } from '../core/hub/index';
 
 /** A plain Uint8Array view of ws's message bytes (no copy for the usual single Buffer). */
 function bytesOf(data: RawData): Uint8Array {

@@ -3,11 +3,11 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import { authorizeAgent } from '../core/agent-auth';
-import type { AuthThrottle } from '../core/auth-throttle';
+import { authorizeAgent } from '../core/link/index';
+import type { AuthThrottle } from '../core/http/index';
 import { AGENT_CONNECT_PATH } from '../core/defaults';
 import { errorJson, HttpError } from '../core/errors';
-import type { TenantStore } from '../core/store';
+import type { TenantStore } from '../core/store/index';
 import { agentSocket, forwardAgentEvents } from './agent-socket';
 import type { Heartbeat } from './heartbeat';
 import type { TenantHubs } from './tenant-hubs';

@@ -4,8 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorJson, HttpError } from '../core/errors';
-import { requestIdFrom } from '../core/request-id';
-import { MAX_REQUEST_PATH } from '../core/request-checks';
+import { requestIdFrom, MAX_REQUEST_PATH } from '../core/http/index';
 
 type ClientError = Error & { code?: string; rawPacket?: Buffer };
 

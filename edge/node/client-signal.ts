@@ -3,7 +3,7 @@
 // cost ~12 µs a request (EventTarget is slow in Node); a 'close' listener costs
 // well under one.
 import type { ServerResponse } from 'node:http';
-import type { ClientSignal } from '../core/hub-types';
+import type { ClientSignal } from '../core/hub/index';
 
 /** Aborts, as node-server's signal does, when the response closes before it finished. */
 export class ResponseCloseSignal implements ClientSignal {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RelayBody } from '../core/relay-stream-body';
+import { RelayBody } from '../core/relay/index';
 import { writeDirect } from './direct-body';
 
 const enc = new TextEncoder();

@@ -7,7 +7,7 @@
 import { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Hono } from 'hono';
-import { directBodyOf, type RelayBody } from '../core/relay-stream-body';
+import { directBodyOf, type RelayBody } from '../core/relay/index';
 
 /** app.fetch for @hono/node-server: relayed bodies are written directly, everything else as usual. */
 export function directBodyFetch(app: Hono): (req: Request, env: { outgoing: unknown }) => Promise<Response> {

@@ -1,7 +1,7 @@
 // `GET /metrics` on the Node edge, behind the admin token (a listener of its
 // own without auth is cli/metrics-listener.ts).
 import { errorResponse, HttpError } from '../core/errors';
-import { bearerToken, secretsEqual } from '../core/keys';
+import { bearerToken, secretsEqual } from '../core/store/index';
 
 export interface MetricsText {
   text(): Promise<string>;

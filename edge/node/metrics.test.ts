@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentInfo } from '../core/hub-types';
+import type { AgentInfo } from '../core/hub/index';
 import { PromEdgeMetrics } from './metrics';
 
 const value = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ').at(-1));

@@ -2,8 +2,8 @@
 // through EdgeMetrics, plus gauges read from the live Hubs at scrape time, so
 // the request path pays nothing for them. Names follow Prometheus' conventions.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AgentInfo } from '../core/hub-types';
-import { routeLabel, type EdgeMetrics, type RequestRecord, type TunnelDirection } from '../core/metrics';
+import type { AgentInfo } from '../core/hub/index';
+import { routeLabel, type EdgeMetrics, type RequestRecord, type TunnelDirection } from '../core/metrics/index';
 
 /** Seconds: from a cached prompt's first token (~10 ms) to a long generation (minutes). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { controlFrame, FrameType } from '../../protocol/index';
-import { FakeAgent, type FakeHandler } from '../core/fake-agent';
+import { FakeAgent, type FakeHandler } from '../../test/support/fake-agent';
 import { startNodeEdge, type NodeEdge } from './server';
 
 const ADMIN = 'test-admin-token';

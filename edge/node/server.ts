@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { collectDefaultMetrics } from 'prom-client';
-import { edgeApp } from '../core/app';
-import { AuthThrottle } from '../core/auth-throttle';
+import { edgeApp, AuthThrottle, requestIdFrom, statusRoutes, adminRoutes } from '../core/http/index';
 import {
   AGENT_MAX_PAYLOAD,
   AGENT_MISSED_PONGS,
@@ -18,14 +17,9 @@ import {
   USAGE_FLUSH_MS,
 } from '../core/defaults';
 import { errorResponse, HttpError } from '../core/errors';
-import { requestIdFrom } from '../core/request-id';
 import { lineLog, type EdgeLogger } from '../core/log';
-import { teeMetrics } from '../core/metrics';
-import { FigureBook } from '../core/metrics-figures';
-import { statusRoutes } from '../core/routes-status';
-import { adminRoutes } from '../core/routes-admin';
-import { migrate } from '../core/schema';
-import { TenantStore } from '../core/store';
+import { teeMetrics, FigureBook } from '../core/metrics/index';
+import { migrate, TenantStore } from '../core/store/index';
 import { agentUpgradeHandler } from './agent-upgrade';
 import { answerClientError } from './client-errors';
 import { InflightRequests } from './inflight';

@@ -1,6 +1,6 @@
 // The edge's Sql interface over better-sqlite3: one file per Node edge, WAL mode.
 import Database from 'better-sqlite3';
-import type { Sql, SqlValue } from '../core/sql';
+import type { Sql, SqlValue } from '../core/store/index';
 
 export interface SqliteSql extends Sql {
   close(): void;

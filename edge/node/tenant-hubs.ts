@@ -1,17 +1,14 @@
 // The Node host's tenants in memory: one Hub and one OpenAI app per tenant,
 // created on first use (an agent dialling in, or a request with the tenant's key).
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import { forwardableHeaderLists } from '../core/forward-headers';
-import { tenantGate } from '../core/concurrency-gate';
-import { Hub } from '../core/hub';
+import { forwardableHeaderLists, type HostRequest, tenantRoutes } from '../core/http/index';
+import { tenantGate, Hub } from '../core/hub/index';
 import type { EdgeLogger } from '../core/log';
-import type { EdgeMetrics } from '../core/metrics';
-import type { HostRequest } from '../core/routes-openai';
-import { tenantRoutes } from '../core/routes-tenant';
-import type { TenantStore } from '../core/store';
+import type { EdgeMetrics } from '../core/metrics/index';
+import type { TenantStore } from '../core/store/index';
 import { ResponseCloseSignal } from './client-signal';
 
-export interface TenantEdge {
+export interface LiveTenant {
   hub: Hub;
   app: ReturnType<typeof tenantRoutes>;
 }
@@ -30,14 +27,14 @@ export interface TenantHubsOptions {
 
 export class TenantHubs {
   readonly #opts: TenantHubsOptions;
-  readonly #tenants = new Map<string, TenantEdge>();
+  readonly #tenants = new Map<string, LiveTenant>();
 
   constructor(opts: TenantHubsOptions) {
     this.#opts = opts;
   }
 
   /** The tenant's Hub and app, created on first use; undefined when no such tenant is stored. */
-  get(tenant: string): TenantEdge | undefined {
+  get(tenant: string): LiveTenant | undefined {
     const live = this.#tenants.get(tenant);
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.

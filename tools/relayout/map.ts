@@ -68,6 +68,26 @@ export const moves: Record<string, string> = {
   'edge/core/limits.ts': 'edge/core/store/limits.ts',
   // Test support out of the core.
   'edge/core/fake-agent.ts': 'test/support/fake-agent.ts',
+
+  // Files of issues 13, 15 and 16 (merged after the first run of this map).
+  'edge/core/agent-link-faults.test.ts': 'edge/core/link/agent-link-faults.test.ts',
+  'edge/core/control-rate.ts': 'edge/core/link/control-rate.ts',
+  'edge/core/concurrency-gate.ts': 'edge/core/hub/concurrency-gate.ts',
+  'edge/core/api-key-header.ts': 'edge/core/http/api-key-header.ts',
+  'edge/core/auth-throttle.ts': 'edge/core/http/auth-throttle.ts',
+  'edge/core/error-shape.ts': 'edge/core/http/error-shape.ts',
+  'edge/core/keep-alive.ts': 'edge/core/http/keep-alive.ts',
+  'edge/core/rate-headers.ts': 'edge/core/http/rate-headers.ts',
+  'edge/core/status-page.ts': 'edge/core/http/status-page.ts',
+  'edge/core/vllm-routes.ts': 'edge/core/http/vllm-routes.ts',
+  'edge/core/key-rows.ts': 'edge/core/store/key-rows.ts',
+  'edge/core/rate-counters.ts': 'edge/core/store/rate-counters.ts',
+  'edge/core/rate-window.ts': 'edge/core/store/rate-window.ts',
+  // edge/core/metrics: the figures every part reports (the interface), per request, per tunnel message, per tenant.
+  'edge/core/metrics.ts': 'edge/core/metrics/metrics.ts',
+  'edge/core/metrics-figures.ts': 'edge/core/metrics/metrics-figures.ts',
+  'edge/core/metrics-request.ts': 'edge/core/metrics/metrics-request.ts',
+  'edge/core/metrics-tunnel.ts': 'edge/core/metrics/metrics-tunnel.ts',
 };
 
 /**
@@ -108,7 +128,8 @@ export const patterns: { match: string; to: string }[] = [
 export const roots: string[] = [
   'agent/index.ts', 'agent/agent.ts', 'agent/agent.test.ts', 'agent/daemon.ts',
   'agent/config.ts', 'agent/config.test.ts', 'agent/defaults.ts',
-  'edge/core/errors.ts', 'edge/core/defaults.ts',
+  'edge/core/errors.ts', 'edge/core/defaults.ts', 'edge/core/log.ts',
+  'agent/log.ts', 'agent/metrics.ts', 'agent/metrics.test.ts',
 ];
 
 /** Folders whose files are moved by this map, checked for files it does not cover. */
@@ -129,6 +150,7 @@ export const faces: { dir: string; note: string }[] = [
   { dir: 'edge/core/hub', note: "A tenant's Hub: agents, routing, wait queue, and the contract with the hosts." },
   { dir: 'edge/core/http', note: 'The Hono apps of the edge and what they read from a request.' },
   { dir: 'edge/core/store', note: 'Tenants, keys, usage and limits over the one Sql interface.' },
+  { dir: 'edge/core/metrics', note: 'What the edge counts: the interface the parts report to, per request, per tunnel message and per tenant.' },
   { dir: 'edge/core/ollama', note: "Ollama's API (/api/*) translated to and from the OpenAI requests the Hub relays." },
   { dir: 'protocol', note: 'Protocol v1 between edge and agent: the only code both sides share.' },
 ];

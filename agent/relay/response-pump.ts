@@ -1,0 +1,102 @@
+// Moves one upstream response body into `data` frames, never past the stream's
+// credit and never while the socket is backed up: it pauses the upstream body
+// instead, so a slow client costs memory at neither the edge nor the agent.
+import { controlFrame, FrameType, MAX_DATA_CHUNK, type SendWindow, type Usage } from '../../protocol/index';
+import type { FrameSink } from '../link/index';
+import type { BodySource } from './upstream';
+import type { UsageTap } from './usage-tap';
+
+export interface ResponsePumpOptions {
+  stream: number;
+  /** Pauses and resumes the upstream body; its bytes come in through data()/end()/error(). */
+  source: BodySource;
+  tap: UsageTap;
+  window: SendWindow;
+  sink: FrameSink;
+  /** The stream is over: `end` or `error` has been sent (or the pump was stopped). */
+  onDone(outcome: { usage?: Usage; error?: Error }): void;
+}
+
+export class ResponsePump {
+  #opts: ResponsePumpOptions;
+  /** Bytes read from the upstream but not yet sent: at most one upstream chunk while paused. */
+  #queue: Uint8Array[] = [];
+  #ended = false;
+  #done = false;
+  #paused = false;
+
+  constructor(opts: ResponsePumpOptions) {
+    this.#opts = opts;
+  }
+
+  /** A chunk of the upstream body. */
+  data(chunk: Uint8Array): void {
+    if (this.#done) return;
+    const out = this.#opts.tap.push(chunk);
+    if (out && out.byteLength > 0) this.#queue.push(out);
+    this.pump();
+  }
+
+  /** The upstream body ended. */
+  end(): void {
+    if (this.#done) return;
+    const tail = this.#opts.tap.finish();
+    if (tail && tail.byteLength > 0) this.#queue.push(tail);
+    this.#ended = true;
+    this.pump();
+  }
+
+  /** The upstream body broke off. */
+  error(error: Error): void {
+    this.#finish({ error });
+  }
+
+  /** The edge returned credit (`window`). */
+  grant(bytes: number): void {
+    this.#opts.window.grant(bytes);
+    this.pump();
+  }
+
+  /** Sends what credit and the socket allow, then pauses or resumes the upstream body. */
+  pump(): void {
+    if (this.#done) return;
+    const { sink, window, stream } = this.#opts;
+    while (this.#queue.length > 0 && !sink.congested) {
+      const head = this.#queue[0];
+      const n = window.allowance(Math.min(head.byteLength, MAX_DATA_CHUNK));
+      if (n === 0) break;
+      sink.send({ type: FrameType.data, stream, payload: head.subarray(0, n) });
+      window.spend(n);
+      if (n === head.byteLength) this.#queue.shift();
+      else this.#queue[0] = head.subarray(n);
+    }
+    if (this.#queue.length > 0) return this.#setPaused(true);
+    if (this.#ended) {
+      const usage = this.#opts.tap.usage;
+      sink.send(controlFrame('end', stream, usage ? { usage } : {}));
+      this.#finish({ usage });
+      return;
+    }
+    this.#setPaused(sink.congested);
+  }
+
+  /** Stops without sending anything more (cancel, or the socket is gone); the caller aborts the upstream call. */
+  stop(): void {
+    this.#done = true;
+    this.#queue = [];
+  }
+
+  #setPaused(paused: boolean): void {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    if (paused) this.#opts.source.pause();
+    else this.#opts.source.resume();
+  }
+
+  #finish(outcome: { usage?: Usage; error?: Error }): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#queue = [];
+    this.#opts.onDone(outcome);
+  }
+}

@@ -1,0 +1,259 @@
+// The OpenAI-compatible API of ONE tenant: checks the key, the body and the
+// key's limits, then relays the request through the tenant's Hub unchanged.
+import { Hono, type Handler, type MiddlewareHandler } from 'hono';
+import type { Usage } from '../../../protocol/index';
+import { apiKeyHeader } from './api-key-header';
+import { invalidApiKey, notFound, onError } from './error-handler';
+import { forwardableHeaders } from './forward-headers';
+import { modelNotFound, type AgentInfo, type ClientSignal, type RelayRequest, tenantGate, type ConcurrencyGate } from '../hub/index';
+import { parseApiKey, KeyLimiter, type ApiKeyRecord, type TenantStore } from '../store/index';
+import { KEEP_ALIVE_MS } from '../defaults';
+import { keepAliveWhileWaiting } from './keep-alive';
+import { noLog, type EdgeLogger } from '../log';
+import { type EdgeMetrics, RequestObservation } from '../metrics/index';
+import { rateLimitHeaders } from './rate-headers';
+import { readBody } from './request-body';
+import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request-checks';
+import { checkOpenAIBody } from './request-json';
+import { requestId } from './request-id';
+import { requestModel } from './request-model';
+import { anyModel, VLLM_ROOT_POST_PATHS } from './vllm-routes';
+
+/** What the routes need of a Hub; the Hub of edge/core/hub/hub.ts is one. */
+export interface RelayHub {
+  relay(req: RelayRequest): Promise<Response>;
+  models(): string[];
+  agents(): AgentInfo[];
+}
+
+export interface OpenAIRoutesOptions {
+  tenant: string;
+  store: Pick<TenantStore, 'verifyKey' | 'recordUsage' | 'counters' | 'tokensToday' | 'now'>;
+  hub: RelayHub;
+  /** Shared by every app of the tenant, so per-key limits hold across them. */
+  limiter?: KeyLimiter;
+  /** Per-key concurrency; shared like the limiter. */
+  gate?: ConcurrencyGate;
+  /** How long a request may wait for its key's concurrency slot (the Hub's queue timeout by default). */
+  queueTimeoutMs?: number;
+  /** SSE keep-alive interval for streamed requests that wait (defaults.ts KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
+  /**
+   * What a host with cheaper access than the web Request (Node's parsed request and its
+   * ServerResponse) reads from its env: the headers to forward and the client-gone signal.
+   * Undefined falls back to `Request.headers` and `Request.signal`.
+   */
+  fromHost?: (env: unknown) => HostRequest | undefined;
+  /** How long a request body may take to arrive before 408 (defaults.ts BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
+  log?: (line: string) => void;
+  /** Counters and histograms of every request (metrics.ts). */
+  metrics?: EdgeMetrics;
+  /** Where the one line per request goes. */
+  logger?: EdgeLogger;
+}
+
+export interface HostRequest {
+  /** Forwardable headers, as `forwardableHeaders` would pick them. */
+  headers: Record<string, string>;
+  signal: ClientSignal;
+}
+
+type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord; observation: RequestObservation } };
+
+export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
+  const { tenant, store, hub } = opts;
+  const limiter = opts.limiter ?? new KeyLimiter(store);
+  const gate = opts.gate ?? tenantGate(opts.queueTimeoutMs);
+  const keepAliveMs = opts.keepAliveMs ?? KEEP_ALIVE_MS;
+  const log = opts.log ?? noLog;
+  const observer = { metrics: opts.metrics, logger: opts.logger };
+  const app = new Hono<OpenAIEnv>();
+
+  const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
+    const parsed = parseApiKey(apiKeyHeader((name) => c.req.header(name)));
+    const key = parsed && parsed.tenant === tenant ? await store.verifyKey(tenant, parsed.key) : null;
+    if (!key) throw invalidApiKey();
+    c.set('key', key);
+    await next();
+  };
+
+  app.use('*', requestId());
+  app.use('/v1/*', authenticate);
+  for (const path of [...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, authenticate);
+  const observe: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
+    const obs = new RequestObservation(observer, {
+      tenant,
+      requestId: c.get('requestId'),
+      keyId: c.get('key').id,
+      method: c.req.method,
+      route: c.req.path,
+    });
+    c.set('observation', obs);
+    await next();
+    obs.answered(c.res.status, c.error);
+    if (!obs.relayed) obs.finished();
+  };
+  for (const path of ['/v1/*', ...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, observe);
+
+  app.get('/v1/models', (c) => {
+    const allowed = c.get('key').limits.models;
+    const data = listModels(hub).filter((m) => !allowed || allowed.includes(m.id));
+    return c.json({ object: 'list', data });
+  });
+
+  app.get('/v1/models/:model{.+}', (c) => {
+    const id = c.req.param('model');
+    const allowed = c.get('key').limits.models;
+    const model = listModels(hub).find((m) => m.id === id);
+    if (!model || (allowed && !allowed.includes(id))) throw modelNotFound(id);
+    return c.json(model);
+  });
+
+  // Relayed as bytes: routed by the body's model, or to any agent of the tenant where it names none.
+  const relayed: Handler<OpenAIEnv> = async (c) => {
+    const key = c.get('key');
+    const url = new URL(c.req.url);
+    const path = url.pathname + url.search;
+    // Path and headers first: a request the agent could not take is refused before its body is read.
+    checkRequestPath(path);
+    const host = opts.fromHost?.(c.env);
+    const headers = host?.headers ?? forwardableHeaders(c.req.raw.headers);
+    checkRequestHeaders(headers);
+    const body = await readBody(c.req.raw, key.limits.maxBodyBytes, opts.bodyTimeoutMs);
+    const named = requestModel(c.req.header('content-type'), body);
+    // OpenAI's JSON endpoints require a model and get their field types checked here; vLLM's
+    // own routes and forms default to the served model.
+    const openaiJson = named.kind === 'json' && c.req.method === 'POST' && url.pathname.startsWith('/v1/');
+    const model = openaiJson ? checkOpenAIBody(url.pathname, named.json) : (named.model ?? anyModel(hub.models(), key.limits.models));
+    if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
+    const id = c.get('requestId');
+    checkRelayHead({ method: c.req.method, path, headers, requestId: id, model });
+
+    const rate = rateLimitHeaders(limiter.admit(key));
+    const obs = c.get('observation');
+    obs.model = model;
+    // The callbacks outlive the handler by the whole stream: they hold strings, not the Hono context.
+    const meter = usageMeter((usage) => {
+      try {
+        store.recordUsage(key.id, usage, model);
+      } catch (err) {
+        log(`request ${id}: recording usage of ${key.id} failed: ${String(err)}`);
+      }
+    });
+    const streamed = (named.json as { stream?: unknown } | undefined)?.stream === true;
+    const req: RelayRequest = {
+      method: c.req.method,
+      path,
+      headers,
+      body,
+      model,
+      requestId: id,
+      signal: host?.signal ?? c.req.raw.signal,
+      onUsage: (usage) => {
+        obs.usage(usage);
+        meter.usage(usage);
+      },
+      onFirstData: obs.firstData,
+      onStreamError: obs.streamError,
+      keepAliveMs: streamed ? keepAliveMs : undefined,
+    };
+    obs.relayed = true;
+    const relay = relayInSlot(hub, gate, key.id, key.limits.maxConcurrent, req, rate, meter, obs);
+    if (!streamed) return relay;
+    return keepAliveWhileWaiting(relay, { intervalMs: keepAliveMs, headers: { 'x-request-id': id, ...rate }, log });
+  };
+  app.post('/v1/*', relayed);
+  app.on(['GET', 'DELETE'], '/v1/responses/:id{.+}', relayed);
+  for (const path of VLLM_ROOT_POST_PATHS) app.post(path, relayed);
+  app.all('/v2/*', relayed);
+
+  app.notFound(notFound);
+  app.onError(onError(log));
+  return app;
+}
+
+interface ModelObject {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: 'vllama';
+}
+
+/** The Hub's models in OpenAI's shape; `created` is when the first agent serving it connected. */
+function listModels(hub: RelayHub): ModelObject[] {
+  const agents = hub.agents();
+  return hub.models().map((id) => {
+    const since = agents.filter((a) => a.models.includes(id)).map((a) => a.connectedAt);
+    const created = Math.floor((since.length ? Math.min(...since) : Date.now()) / 1000);
+    return { id, object: 'model', created, owned_by: 'vllama' };
+  });
+}
+
+const noop = () => {};
+
+/**
+ * Waits for the key's concurrency slot (none when `max` is null), then relays;
+ * the slot is freed when the stream is over. A function of its own, outside the
+ * route handler: onDone lives as long as the stream, and a closure made in the
+ * handler would keep the handler's whole context (Hono's, the request body) alive.
+ */
+async function relayInSlot(
+  hub: RelayHub,
+  gate: ConcurrencyGate,
+  keyId: string,
+  max: number | null,
+  req: RelayRequest,
+  rate: Record<string, string>,
+  meter: UsageMeter,
+  obs: RequestObservation,
+): Promise<Response> {
+  const release = max === null ? noop : (gate.tryAcquire(keyId, max) ?? (await gate.acquire(keyId, max, req.signal)));
+  req.onDone = () => {
+    release();
+    meter.done();
+    obs.finished();
+  };
+  try {
+    const res = await hub.relay(req);
+    meter.responded();
+    obs.answered(res.status);
+    for (const name in rate) res.headers.set(name, rate[name]);
+    return res;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
+
+/**
+ * Records each relayed request exactly once: with the agent's usage when it
+ * reports one, else with zero tokens once the stream is over and a response
+ * was given (a relay that failed before answering is not a served request).
+ * `done` may come before `responded` when a short response ends in the same turn.
+ */
+type UsageMeter = ReturnType<typeof usageMeter>;
+
+function usageMeter(record: (usage: Usage) => void) {
+  let recorded = false;
+  let finished = false;
+  let answered = false;
+  const once = (usage: Usage) => {
+    if (recorded) return;
+    recorded = true;
+    record(usage);
+  };
+  return {
+    usage: (usage: Usage) => once(usage),
+    done: () => {
+      finished = true;
+      if (answered) once(NO_TOKENS);
+    },
+    responded: () => {
+      answered = true;
+      if (finished) once(NO_TOKENS);
+    },
+  };
+}

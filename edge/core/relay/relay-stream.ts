@@ -1,0 +1,318 @@
+// One request relayed on one agent connection (one stream id): uploads the body
+// within the agent's credit, turns the agent's frames into the client Response,
+// and grants credit back as the client reads.
+import {
+  CloseCode,
+  controlFrame,
+  fitsControlFrame,
+  FrameType,
+  HOP_BY_HOP_HEADERS,
+  MAX_DATA_CHUNK,
+  MAX_RESPONSE_HEAD_BYTES,
+  parseControl,
+  ProtocolError,
+  ReceiveWindow,
+  SendWindow,
+  type ControlMessage,
+  type ControlTypeName,
+  type Frame,
+  type ResponseHead,
+  type Usage,
+} from '../../../protocol/index';
+import { HttpError, type OpenAIErrorBody } from '../errors';
+import { PROMPT_TOKEN_SLACK } from '../defaults';
+import { badGateway, headTimeout, headersTooLarge, type StreamInfo } from '../hub/index';
+import { KEEP_ALIVE_COMMENT } from '../http/index';
+import type { RequestRelay } from './request-relay';
+import { RelayBody, withDirectBody } from './relay-stream-body';
+
+/** What a stream needs from its agent connection. */
+export interface StreamLink {
+  readonly initialWindow: number;
+  send(frame: Frame): void;
+  /** The stream is over on this connection: free its slot. */
+  release(stream: RelayStream): void;
+  /** Runs `fn` at the end of this turn. */
+  schedule(fn: () => void): void;
+  /** HubOptions.directBodies: respond without a web stream; the host writes the RelayBody itself. */
+  readonly directBodies: boolean;
+  /** How long the agent may take to send `response`, then 504. */
+  readonly headTimeoutMs: number;
+  /** The socket is backed up: body uploads wait. */
+  readonly congested: boolean;
+  /** Calls `stream.resume()` once the socket drains. */
+  waitForDrain(stream: RelayStream): void;
+}
+
+type Phase = 'opening' | 'streaming' | 'over';
+
+// RFC 9110 §7.6.1 hop-by-hop fields, plus content-length: the body is re-framed for the client.
+// Cookies too: every tenant shares the edge's hostname, so an agent's cookie would reach them all.
+const DROPPED_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'content-length', 'set-cookie', 'set-cookie2']);
+/** A response frame's JSON: the head's bytes plus quotes, colons and escapes. */
+const MAX_RESPONSE_PAYLOAD = MAX_RESPONSE_HEAD_BYTES * 2;
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+/** RFC 9110 §5.5 field-value: visible ASCII, space, tab and obs-text. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const encoder = new TextEncoder();
+
+export class RelayStream {
+  readonly id: number;
+  #link: StreamLink;
+  #relay: RequestRelay;
+  #phase: Phase = 'opening';
+  #upload: SendWindow;
+  #offset = 0;
+  #uploaded = false;
+  /** Bytes the agent may still send before it must wait for a grant. */
+  #credit: number;
+  #grants: ReceiveWindow;
+  #body: RelayBody | undefined;
+  #sse = false;
+  /** Request body bytes, and response body bytes the agent sent: what bound its usage report. */
+  #requestBytes = 0;
+  #relayed = 0;
+  #headTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(id: number, link: StreamLink, relay: RequestRelay) {
+    this.id = id;
+    this.#link = link;
+    this.#relay = relay;
+    this.#upload = new SendWindow(link.initialWindow);
+    this.#credit = link.initialWindow;
+    this.#grants = new ReceiveWindow(link.initialWindow);
+  }
+
+  info(agentId: string): StreamInfo {
+    const { requestId, model } = this.#relay.req;
+    const phase = this.#phase === 'opening' ? 'opening' : 'streaming';
+    return { agentId, stream: this.id, requestId, model, phase, bufferedBytes: this.#body?.bufferedBytes ?? 0 };
+  }
+
+  /** Sends `request`, then as much of the body as credit allows. */
+  start(): void {
+    const { method, path, headers, requestId, model, body } = this.#relay.req;
+    this.#requestBytes = body.byteLength;
+    const head = controlFrame('request', this.id, { method, path, headers, requestId, model });
+    // The Hub checked the head's parts; JSON escaping may still grow it past a frame.
+    if (!fitsControlFrame(head.payload)) {
+      this.#close();
+      return this.#relay.fail(headersTooLarge(`The request head is ${head.payload.byteLength} bytes as a frame; at most 65536 are relayed.`));
+    }
+    this.#link.send(head);
+    this.#headTimer = setTimeout(() => this.abandon(headTimeout(this.#link.headTimeoutMs)), this.#link.headTimeoutMs);
+    this.#sendBody();
+  }
+
+  /** The socket drained: go on with the upload. */
+  resume(): void {
+    if (this.#phase !== 'over') this.#sendBody();
+  }
+
+  /** A frame from the agent for this stream. Returns an error that must close the connection. */
+  receive(frame: Frame): ProtocolError | undefined {
+    if (frame.type === FrameType.data) return this.#data(frame.payload);
+    switch (frame.type) {
+      case FrameType.response:
+        if (frame.payload.byteLength > MAX_RESPONSE_PAYLOAD) {
+          this.#refuse(`The agent sent a response head of ${frame.payload.byteLength} bytes; at most ${MAX_RESPONSE_HEAD_BYTES} are relayed.`);
+          return undefined;
+        }
+        return this.#parse('response', frame.payload, (head) => this.#response(head));
+      case FrameType.window:
+        return this.#parse('window', frame.payload, ({ bytes }) => {
+          this.#upload.grant(bytes);
+          if (this.#phase !== 'over') this.#sendBody();
+        });
+      case FrameType.end:
+        return this.#parse('end', frame.payload, ({ usage }) => this.#end(usage));
+      case FrameType.error:
+        return this.#parse('error', frame.payload, ({ code, message, status, retry }) =>
+          this.#agentFailed(new HttpError(status ?? 502, code, message), retry === true),
+        );
+      case FrameType.cancel:
+        return this.#parse('cancel', frame.payload, ({ reason }) =>
+          this.#agentFailed(new HttpError(502, 'agent_cancelled', `The agent abandoned the request${reason ? `: ${reason}` : '.'}`)),
+        );
+      default:
+        this.#refuse(`The agent sent a frame of type ${frame.type}, which is not valid on a stream.`);
+        return undefined;
+    }
+  }
+
+  /** The edge gives up on the stream (client gone, Hub closing): tells the agent once. */
+  abandon(err: HttpError): void {
+    if (this.#phase === 'over') return;
+    this.#link.send(controlFrame('cancel', this.id, { reason: err.message.slice(0, 256) }));
+    const wasStreaming = this.#phase === 'streaming';
+    this.#close();
+    if (wasStreaming) {
+      this.#relay.broke(err.code);
+      this.#body?.abort(err);
+      this.#relay.finish();
+    } else {
+      this.#relay.fail(err);
+    }
+  }
+
+  /** The connection is gone (already torn down; nothing to send). */
+  linkLost(why: string): void {
+    if (this.#phase === 'over') return;
+    const wasStreaming = this.#phase === 'streaming';
+    this.#phase = 'over';
+    clearTimeout(this.#headTimer);
+    if (!wasStreaming) return this.#relay.lost();
+    this.#relay.broke('agent_disconnected');
+    this.#endBodyWithError(new HttpError(502, 'agent_disconnected', `The agent disconnected mid-response (${why}).`));
+    this.#relay.finish();
+  }
+
+  #sendBody(): void {
+    if (this.#uploaded) return;
+    const body = this.#relay.req.body;
+    while (this.#offset < body.byteLength) {
+      if (this.#link.congested) return this.#link.waitForDrain(this);
+      const n = this.#upload.allowance(Math.min(MAX_DATA_CHUNK, body.byteLength - this.#offset));
+      if (n === 0) return;
+      this.#link.send({ type: FrameType.data, stream: this.id, payload: body.subarray(this.#offset, this.#offset + n) });
+      this.#upload.spend(n);
+      this.#offset += n;
+    }
+    this.#uploaded = true;
+    this.#link.send(controlFrame('end', this.id, {}));
+    if (this.#phase === 'streaming') this.#relay.dropPayload();
+  }
+
+  #data(payload: Uint8Array): ProtocolError | undefined {
+    if (payload.byteLength > this.#credit) {
+      return new ProtocolError(
+        'ERR_WINDOW',
+        `stream ${this.id}: ${payload.byteLength} data bytes exceed the ${this.#credit} bytes of credit`,
+        CloseCode.policyViolation,
+      );
+    }
+    this.#credit -= payload.byteLength;
+    this.#relayed += payload.byteLength;
+    if (this.#phase === 'opening') {
+      this.#refuse('The agent sent body bytes before a response.');
+    } else if (this.#body) {
+      if (payload.byteLength > 0) {
+        this.#relay.data();
+        this.#body.push(payload);
+      }
+    } else {
+      this.#consumed(payload.byteLength); // a null-body status: nothing to hold
+    }
+    return undefined;
+  }
+
+  #response(head: ResponseHead): void {
+    if (this.#phase !== 'opening') return this.#refuse('The agent sent a second response.');
+    clearTimeout(this.#headTimer);
+    if (head.status < 200) return this.#refuse(`The agent answered with status ${head.status}.`);
+    let headers: Headers;
+    try {
+      headers = new Headers();
+      for (const [name, value] of Object.entries(head.headers)) {
+        if (DROPPED_HEADERS.has(name.toLowerCase())) continue;
+        // Headers lets control characters through; HTTP (and Node's writeHead) does not.
+        if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for ${name}`);
+        headers.append(name, value);
+      }
+      headers.set('x-request-id', this.#relay.req.requestId);
+    } catch {
+      return this.#refuse('The agent sent an invalid response header.');
+    }
+    this.#sse = (headers.get('content-type') ?? '').startsWith('text/event-stream');
+    const nullBody = NULL_BODY_STATUSES.has(head.status) || this.#relay.req.method === 'HEAD';
+    this.#body = nullBody
+      ? undefined
+      : new RelayBody({
+          consumed: (bytes) => this.#consumed(bytes),
+          cancelled: () => this.abandon(new HttpError(499, 'client_closed', 'client went away')),
+          schedule: (fn) => this.#link.schedule(fn),
+        });
+    const keepAliveMs = this.#relay.req.keepAliveMs;
+    if (this.#body && this.#sse && keepAliveMs) this.#body.keepAlive(keepAliveMs, KEEP_ALIVE_COMMENT);
+    this.#phase = 'streaming';
+    if (this.#uploaded) this.#relay.dropPayload();
+    const direct = this.#body && this.#link.directBodies ? this.#body : undefined;
+    const res = new Response(direct ? null : (this.#body?.stream ?? null), { status: head.status, headers });
+    this.#relay.respond(direct ? withDirectBody(res, direct) : res);
+  }
+
+  #end(usage: Usage | undefined): void {
+    if (this.#phase === 'opening') return this.#refuse('The agent ended the stream without a response.');
+    if (this.#phase === 'over') return;
+    this.#close();
+    this.#body?.end();
+    if (usage) this.#relay.usage(this.#bounded(usage));
+    this.#relay.finish();
+  }
+
+  /**
+   * What the agent reports, bounded by what the stream could have produced: a
+   * token is at least a byte of the text it encodes (defaults.ts PROMPT_TOKEN_SLACK).
+   */
+  #bounded(usage: Usage): Usage {
+    return {
+      prompt_tokens: Math.min(usage.prompt_tokens, this.#requestBytes + PROMPT_TOKEN_SLACK),
+      completion_tokens: Math.min(usage.completion_tokens, this.#relayed),
+    };
+  }
+
+  /** The agent sent `error` or `cancel`: the stream is over on its side. `retry`: the request never reached its upstream. */
+  #agentFailed(err: HttpError, retry = false): void {
+    if (this.#phase === 'over') return;
+    const wasStreaming = this.#phase === 'streaming';
+    this.#close();
+    if (!wasStreaming && retry) return this.#relay.refused(this.#link, err);
+    if (!wasStreaming) return this.#relay.fail(err);
+    this.#relay.broke(err.code);
+    this.#endBodyWithError(err);
+    this.#relay.finish();
+  }
+
+  /** The agent broke this stream's rules: cancel it there, fail it here; other streams go on. */
+  #refuse(message: string): void {
+    this.#link.send(controlFrame('cancel', this.id, { reason: 'protocol violation' }));
+    this.#agentFailed(badGateway(message));
+  }
+
+  /** An SSE client gets a final error event (the openai SDK raises APIError on it); others see the body error. */
+  #endBodyWithError(err: HttpError): void {
+    if (!this.#body) return;
+    if (!this.#sse) return this.#body.fail(err);
+    const event: OpenAIErrorBody = { error: { message: err.message, type: 'api_error', param: null, code: err.code } };
+    this.#body.endWith(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+  }
+
+  #consumed(bytes: number): void {
+    if (this.#phase === 'over') return;
+    const grant = this.#grants.consume(bytes);
+    if (grant === 0) return;
+    this.#credit += grant;
+    this.#link.send(controlFrame('window', this.id, { bytes: grant }));
+  }
+
+  #close(): void {
+    this.#phase = 'over';
+    clearTimeout(this.#headTimer);
+    this.#link.release(this);
+  }
+
+  /** A control frame this stream cannot read ends this stream (502), not the connection. */
+  #parse<T extends ControlTypeName>(
+    type: T,
+    payload: Uint8Array,
+    then: (message: ControlMessage<T>) => void,
+  ): ProtocolError | undefined {
+    const parsed = parseControl(type, payload);
+    if (!parsed.ok) {
+      this.#refuse(`The agent sent a bad ${type} frame: ${parsed.error.message.slice(0, 200)}`);
+      return undefined;
+    }
+    then(parsed.value);
+    return undefined;
+  }
+}
