@@ -19,8 +19,6 @@ export interface Env {
   KEEP_ALIVE_MS?: string;
   /** Length of the per-minute rate windows in ms (defaults.ts RATE_WINDOW_MS); a test knob. */
   RATE_WINDOW_MS?: string;
-  /** "1" enables the /__test/* hooks; only the test host sets it (`--var`). Never set it in production. */
-  VLLAMA_TEST_HOOKS?: string;
 }
 
 /** The registry's Durable Object name: a singleton. */

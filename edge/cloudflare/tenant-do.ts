@@ -15,19 +15,17 @@ import { bodyTimeoutMs, msVar, queueTimeoutMs, type Env } from './env';
 import { settle, type Outcome } from './rpc-outcome';
 import { TenantEdge } from './tenant-edge';
 import { jsonLineLog, jsonLogger } from './log';
-import { TEST_HOOK_PREFIX, tenantTestHook } from './test-hooks';
 
 export class TenantDO extends DurableObject<Env> {
   /** Set once this object holds a tenant; an object named by a made-up tenant never writes storage. */
   #store: TenantStore | undefined;
-  #edge: TenantEdge | undefined;
+  /** The tenant's Hub and app once built; protected for the test entry's subclass (testing/test-tenant-do.ts). */
+  protected builtEdge: TenantEdge | undefined;
   /**
    * The tenant's figures as plain counters (a Durable Object cannot be scraped): kept on the
    * object, not the Hub, so a rebuilt Hub keeps counting; gone when the object is evicted.
    */
   #figures: TenantFigures | undefined;
-  /** Identifies this instance: a new one after hibernation or eviction (tests read it). */
-  readonly instance = crypto.randomUUID();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,7 +53,6 @@ export class TenantDO extends DurableObject<Env> {
   async #route(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     if (path === AGENT_CONNECT_PATH) return this.#connectAgent(request);
-    if (path.startsWith(TEST_HOOK_PREFIX)) return tenantTestHook(this, request);
     const edge = this.edge();
     if (!edge) {
       // Hashed as a known tenant's key is, so the answer does not tell that the tenant does not exist.
@@ -68,13 +65,13 @@ export class TenantDO extends DurableObject<Env> {
 
   /** The tenant's Hub and app, built on first use after the object starts; undefined for an unknown tenant. */
   edge(): TenantEdge | undefined {
-    if (this.#edge || !this.#store) return this.#edge;
+    if (this.builtEdge || !this.#store) return this.builtEdge;
     const tenant = this.#tenant();
     if (!tenant) return undefined;
     const log = jsonLineLog;
     this.#figures ??= new TenantFigures(tenant);
     const metrics = figuresMetrics(this.#figures);
-    this.#edge = new TenantEdge(this.ctx, {
+    this.builtEdge = new TenantEdge(this.ctx, {
       tenant,
       store: this.#store,
       queueTimeoutMs: queueTimeoutMs(this.env),
@@ -84,28 +81,8 @@ export class TenantDO extends DurableObject<Env> {
       metrics,
       logger: jsonLogger,
     });
-    if (this.#edge.restored > 0) log(`[tenant ${tenant}] restored ${this.#edge.restored} agents from hibernation`);
-    return this.#edge;
-  }
-
-  // For test-hooks.ts.
-
-  /** The Hub if one is built, without building it. */
-  peekEdge(): TenantEdge | undefined {
-    return this.#edge;
-  }
-
-  /** Drops the in-memory Hub without touching the sockets, as hibernation does. */
-  forgetEdge(): void {
-    this.#edge = undefined;
-  }
-
-  openSockets(): number {
-    return this.ctx.getWebSockets().length;
-  }
-
-  get hookEnv(): Env {
-    return this.env;
+    if (this.builtEdge.restored > 0) log(`[tenant ${tenant}] restored ${this.builtEdge.restored} agents from hibernation`);
+    return this.builtEdge;
   }
 
   async #connectAgent(request: Request): Promise<Response> {
@@ -179,7 +156,7 @@ export class TenantDO extends DurableObject<Env> {
 
   /** The tenant's connected agents; [] without building a Hub when none is built and no socket is open. */
   agents(): AgentInfo[] {
-    if (!this.#edge && this.ctx.getWebSockets().length === 0) return [];
+    if (!this.builtEdge && this.ctx.getWebSockets().length === 0) return [];
     return this.edge()?.hub.agents() ?? [];
   }
 
@@ -190,7 +167,7 @@ export class TenantDO extends DurableObject<Env> {
 
   /** The tenant's open streams and what each buffers; [] when no Hub is built (none can be open). */
   streams(): StreamInfo[] {
-    return this.#edge?.hub.streams() ?? [];
+    return this.builtEdge?.hub.streams() ?? [];
   }
 
   #storeOf(tenant: string): TenantStore {

@@ -24,8 +24,6 @@ export class TenantEdge {
   readonly app: ReturnType<typeof tenantRoutes>;
   /** Per-key concurrency of the tenant (pass it to any other route family too). */
   readonly gate: ConcurrencyGate;
-  /** When this Hub was built (tests read it to tell a rebuilt Hub from a kept one). */
-  readonly builtAt = Date.now();
   /** Agents put back from socket attachments when this Hub was built. */
   readonly restored: number;
   readonly #ctx: DurableObjectState;
@@ -65,20 +63,6 @@ export class TenantEdge {
     this.#conns.get(connId)?.closed(code, reason);
     this.#conns.delete(connId);
     forgetAgent(ws, this.#ctx.storage.kv);
-  }
-
-  /** Closes every agent socket with `code`, as a deploy does; the agents redial. */
-  dropAgents(code: number, reason: string): number {
-    const sockets = this.#ctx.getWebSockets(AGENT_TAG);
-    for (const ws of sockets) {
-      try {
-        ws.close(code, reason);
-      } catch {
-        // Already closing: the Hub still has to hear of it below.
-      }
-      this.closed(ws, code, reason);
-    }
-    return sockets.length;
   }
 
   #connOf(ws: WebSocket): AgentConnection | undefined {

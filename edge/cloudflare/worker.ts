@@ -11,7 +11,6 @@ import uplotCss from 'uplot/dist/uPlot.min.css';
 import { durableAdminStore } from './admin-store';
 import type { Env } from './env';
 import { jsonLineLog } from './log';
-import { forwardTestHook, TEST_HOOK_PREFIX, testHooksEnabled } from './test-hooks';
 
 export { RegistryDO } from './registry-do';
 export { TenantDO } from './tenant-do';
@@ -50,7 +49,10 @@ function statusApp(env: Env): { fetch(req: Request): Response | Promise<Response
   });
 }
 
-function workerApp(env: Env): Hono {
+/** More routes ahead of the edge's own: the test entry's hooks (testing/test-worker.ts). */
+export type ExtraRoutes = (app: Hono, env: Env) => void;
+
+function workerApp(env: Env, extraRoutes?: ExtraRoutes): Hono {
   const app = new Hono();
 
   // The upgrade goes to the tenant's object untouched: the object accepts it with the
@@ -70,7 +72,7 @@ function workerApp(env: Env): Hono {
     return res;
   });
 
-  if (testHooksEnabled(env)) app.all(`${TEST_HOOK_PREFIX}*`, (c) => forwardTestHook(env, c.req.raw));
+  extraRoutes?.(app, env);
 
   // Health, admin, and /v1/* routed by the API key's tenant part, as on the Node host.
   const edge = edgeApp({
@@ -91,13 +93,16 @@ function workerApp(env: Env): Hono {
 /** Failed authentications per client address, for every tenant this isolate serves. */
 const throttle = new AuthThrottle();
 
-// One app per isolate and bindings object.
-const apps = new WeakMap<Env, Hono>();
+/** The Worker's handler: one app per isolate and bindings object. */
+export function workerHandler(extraRoutes?: ExtraRoutes): ExportedHandler<Env> {
+  const apps = new WeakMap<Env, Hono>();
+  return {
+    fetch(request, env, ctx) {
+      let app = apps.get(env);
+      if (!app) apps.set(env, (app = workerApp(env, extraRoutes)));
+      return app.fetch(request, env, ctx);
+    },
+  };
+}
 
-export default {
-  fetch(request, env, ctx) {
-    let app = apps.get(env);
-    if (!app) apps.set(env, (app = workerApp(env)));
-    return app.fetch(request, env, ctx);
-  },
-} satisfies ExportedHandler<Env>;
+export default workerHandler();

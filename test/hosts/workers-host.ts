@@ -26,7 +26,10 @@ export interface WorkersEdgeOptions {
   statusToken?: string;
   /** More variables (`--var NAME:VALUE`), e.g. KEEP_ALIVE_MS, RATE_WINDOW_MS. */
   vars?: Record<string, string>;
-  /** Enables the /__test/* hooks (VLLAMA_TEST_HOOKS=1); default true. */
+  /**
+   * Runs the test entry (edge/cloudflare/testing/test-worker.ts: the Worker plus the
+   * /__test/* hooks) instead of wrangler.toml's `main`; default true.
+   */
   testHooks?: boolean;
   /** How long to wait for GET /healthz; wrangler dev usually needs 10–20 s. */
   startupTimeoutMs?: number;
@@ -52,6 +55,8 @@ export interface WorkersEdge {
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const wranglerBin = join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+/** The Worker with test hooks; wrangler.toml's `main` (what `wrangler deploy` ships) has none. */
+const testEntry = join(repoRoot, 'edge', 'cloudflare', 'testing', 'test-worker.ts');
 const STARTUP_TIMEOUT_MS = 60_000;
 /** After SIGTERM, how long wrangler gets to stop workerd before the group is killed. */
 const STOP_GRACE_MS = 3_000;
@@ -112,6 +117,7 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   const port = opts.port || (await freePort(host));
   const args = [
     wranglerBin, 'dev',
+    ...(opts.testHooks !== false ? [testEntry] : []),
     '--config', join(repoRoot, 'wrangler.toml'),
     '--ip', host,
     '--port', String(port),
@@ -126,7 +132,6 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   if (opts.queueTimeoutMs !== undefined) args.push('--var', `QUEUE_TIMEOUT_MS:${opts.queueTimeoutMs}`);
   if (opts.bodyTimeoutMs !== undefined) args.push('--var', `BODY_TIMEOUT_MS:${opts.bodyTimeoutMs}`);
   if (opts.statusToken !== undefined) args.push('--var', `STATUS_TOKEN:${opts.statusToken}`);
-  if (opts.testHooks !== false) args.push('--var', 'VLLAMA_TEST_HOOKS:1');
   for (const [name, value] of Object.entries(opts.vars ?? {})) args.push('--var', `${name}:${value}`);
 
   const child = spawn(process.execPath, args, {

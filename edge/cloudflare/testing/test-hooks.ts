@@ -1,15 +1,11 @@
-// Test-only hooks, enabled by the variable VLLAMA_TEST_HOOKS=1 that only the test
-// host passes (`wrangler dev --var`): they let end-to-end tests drop a tenant
-// object's memory or its agent sockets the way hibernation and deploys do.
-import { errorResponse, HttpError } from '../core/errors';
-import type { Env } from './env';
-import type { TenantDO } from './tenant-do';
+// Test-only hooks of the test entry (test-worker.ts): they let end-to-end tests drop
+// a tenant object's memory or its agent sockets the way hibernation and deploys do.
+import { errorResponse, HttpError } from '../../core/errors';
+import { AGENT_TAG } from '../agent-socket';
+import type { Env } from '../env';
+import type { TestTenantDO } from './test-tenant-do';
 
 export const TEST_HOOK_PREFIX = '/__test/';
-
-export function testHooksEnabled(env: Env): boolean {
-  return env.VLLAMA_TEST_HOOKS === '1';
-}
 
 /** Worker side: `/__test/<hook>?tenant=NAME` goes to that tenant's object. */
 export function forwardTestHook(env: Env, request: Request): Promise<Response> | Response {
@@ -24,8 +20,7 @@ export function forwardTestHook(env: Env, request: Request): Promise<Response> |
  * - `POST forget`: drop the Hub, keep the sockets (what hibernation does); the next event rebuilds it;
  * - `POST drop-agents?code=1012`: close every agent socket with `code` and drop the Hub (what a deploy does).
  */
-export async function tenantTestHook(tenant: TenantDO, request: Request): Promise<Response> {
-  if (!testHooksEnabled(tenant.hookEnv)) throw new HttpError(404, 'unknown_url', 'Test hooks are disabled.');
+export async function tenantTestHook(tenant: TestTenantDO, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const hook = `${request.method} ${url.pathname.slice(TEST_HOOK_PREFIX.length)}`;
   switch (hook) {
@@ -33,9 +28,9 @@ export async function tenantTestHook(tenant: TenantDO, request: Request): Promis
       const edge = tenant.peekEdge();
       return Response.json({
         instance: tenant.instance,
-        hubBuiltAt: edge?.builtAt ?? null,
+        hubBuiltAt: tenant.hubBuiltAt() ?? null,
         restored: edge?.restored ?? null,
-        sockets: tenant.openSockets(),
+        sockets: tenant.openSockets().length,
         agents: edge?.hub.agents() ?? null,
       });
     }
@@ -44,9 +39,18 @@ export async function tenantTestHook(tenant: TenantDO, request: Request): Promis
       return Response.json({ forgot: true });
     case 'POST drop-agents': {
       const code = Number(url.searchParams.get('code') ?? 1012);
-      const dropped = tenant.edge()?.dropAgents(code, 'edge restarting (test)') ?? 0;
+      const edge = tenant.edge();
+      const sockets = edge ? tenant.openSockets(AGENT_TAG) : [];
+      for (const ws of sockets) {
+        try {
+          ws.close(code, 'edge restarting (test)');
+        } catch {
+          // Already closing: the Hub still has to hear of it below.
+        }
+        edge!.closed(ws, code, 'edge restarting (test)');
+      }
       tenant.forgetEdge();
-      return Response.json({ dropped });
+      return Response.json({ dropped: sockets.length });
     }
     default:
       throw new HttpError(404, 'unknown_url', `No test hook ${hook}.`);
