@@ -3,7 +3,7 @@
 // calls setReady(false)/setReady(true) around vLLM restarts.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { PROTOCOL_VERSIONS, type GpuInfo, type Welcome } from '../protocol/index';
+import { firstIssue, PROTOCOL_VERSIONS, type GpuInfo, type Welcome } from '../protocol/index';
 import { HEARTBEAT_MS, MAX_INFLIGHT, MODELS_RETRY_MS } from './defaults';
 import { connectUrl, EdgeLink, type HelloInput, type StreamHandler, type FrameSink } from './link/index';
 import type { AgentMetrics } from './metrics';
@@ -53,8 +53,8 @@ const optionsSchema = z.object({
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const parsed = optionsSchema.safeParse(opts);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`invalid agent option ${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(issue.path.length ? (opts as unknown as Record<string, unknown>)[String(issue.path[0])] : opts)})`);
+    const { issue, path, message } = firstIssue(parsed.error);
+    throw new TypeError(`invalid agent option ${path}: ${message} (got ${JSON.stringify(issue?.path.length ? (opts as unknown as Record<string, unknown>)[String(issue.path[0])] : opts)})`);
   }
   const agent = new Agent(opts);
   agent.start();

@@ -13,6 +13,7 @@ import {
   MAX_REQUEST_PATH,
   MAX_RESPONSE_HEAD_BYTES,
 } from './limits';
+import { firstIssue } from './zod-issue';
 
 /** Header fields, at most MAX_HEADER_COUNT of them and `maxBytes` of names and values. */
 const headers = (maxBytes: number) =>
@@ -102,11 +103,11 @@ export function parseControl<T extends ControlTypeName>(type: T, payload: Uint8A
   }
   const parsed = controlSchemas[type].safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    const issue = firstIssue(parsed.error);
+    const where = issue.path ? ` at ${issue.path}` : '';
     return {
       ok: false,
-      error: new ProtocolError('ERR_CONTROL_SCHEMA', `${type} frame invalid${where}: ${issue?.message ?? 'bad shape'}`, CloseCode.protocolError, parsed.error),
+      error: new ProtocolError('ERR_CONTROL_SCHEMA', `${type} frame invalid${where}: ${issue.issue ? issue.message : 'bad shape'}`, CloseCode.protocolError, parsed.error),
     };
   }
   return { ok: true, value: parsed.data as ControlMessage<T> };

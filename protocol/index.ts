@@ -11,3 +11,4 @@ export * from './stream-window';
 export * from './headers';
 export * from './bytes';
 export * from './stream-table';
+export * from './zod-issue';

@@ -1,6 +1,7 @@
 // Request bodies the simulator accepts, as zod schemas: the fields of vLLM's
 // protocol that change what it generates; other fields are accepted and ignored.
 import { z } from 'zod';
+import { firstIssue } from '../protocol/index';
 import { badRequest } from './http-error';
 
 const stop = z.union([z.string(), z.array(z.string())]).nullish();
@@ -46,9 +47,9 @@ export type EmbeddingRequest = z.infer<typeof embeddingRequest>;
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw badRequest(`${where}${issue.message}`, result.error);
+  const { path, message } = firstIssue(result.error);
+  const where = path ? `${path}: ` : '';
+  throw badRequest(`${where}${message}`, result.error);
 }
 
 /** The chat prompt the simulator "tokenises": each message as `role: text`, one per line. */

@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { firstIssue } from '../protocol/index';
 import * as D from './defaults';
 import { Engine } from './engine';
 import { handleRequest, type SimContext } from './http-routes';
@@ -50,9 +51,9 @@ function parseOptions(opts: SimOptions): z.infer<typeof simOptions> {
   // `undefined` fields take their defaults; zod treats a present undefined as absent.
   const result = simOptions.safeParse(opts);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], opts);
-  throw new RangeError(`Invalid simulator option ${issue.path.join('.')} = ${JSON.stringify(value)}: ${issue.message}`);
+  const { issue, path, message } = firstIssue(result.error);
+  const value = (issue?.path ?? []).reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k], opts);
+  throw new RangeError(`Invalid simulator option ${path} = ${JSON.stringify(value)}: ${message}`);
 }
 
 /** A URL a client on this machine can dial, even when listening on every interface. */

@@ -2,6 +2,7 @@
 // Built from interfaces so the Node host and the Cloudflare host mount the same app.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { firstIssue } from '../../../protocol/index';
 import { notFound, onError } from './error-handler';
 import { HttpError } from '../errors';
 import type { AgentInfo } from '../hub/index';
@@ -163,9 +164,9 @@ async function parseBody<T extends z.ZodType>(req: Request, schema: T): Promise<
   const json = bytes.byteLength === 0 ? {} : parseJsonBody(bytes);
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
-  const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
+  const { issue, path, message: zodMessage } = firstIssue(parsed.error);
+  const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : path;
+  const message = issue?.code === 'unrecognized_keys' ? 'is not a known field' : zodMessage;
   throw new HttpError(400, 'invalid_body', field ? `${field}: ${message}` : `Invalid body: ${message}`, {
     param: field || undefined,
     cause: parsed.error,

@@ -2,7 +2,7 @@
 // model to the least-loaded agent, and the queue of requests waiting for one.
 // Hosted by Node (one per tenant) and by a Durable Object (rebuilt after hibernation).
 import { z } from 'zod';
-import { requestHeadProblem, type Hello } from '../../../protocol/index';
+import { firstIssue, requestHeadProblem, type Hello } from '../../../protocol/index';
 import { AgentLink, type LinkEvents } from '../link/index';
 import { HELLO_TIMEOUT_MS, MAX_ATTEMPTS, MAX_QUEUE, MODEL_MEMORY_MS, QUEUE_TIMEOUT_MS, STARTUP_GRACE_MS } from '../defaults';
 import { agentLost, badRequestHead, clientClosed, edgeClosing, headersTooLarge, internalError, modelNotFound, noAgent, queueFull, urlTooLong } from './hub-errors';
@@ -68,8 +68,8 @@ export class Hub {
   constructor(opts: HubOptions) {
     const checked = optionsSchema.safeParse(opts);
     if (!checked.success) {
-      const issue = checked.error.issues[0];
-      throw new TypeError(`Hub option ${issue?.path.join('.') || '?'}: ${issue?.message}`);
+      const { path, message } = firstIssue(checked.error);
+      throw new TypeError(`Hub option ${path || '?'}: ${message}`);
     }
     this.#tenant = opts.tenant;
     this.#schedule = opts.schedule;
