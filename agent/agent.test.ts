@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { controlFrame, FrameType } from '../protocol/index';
 import { startAgent, type AgentOptions, type RunningAgent } from './agent';
 import { startFakeEdge, type FakeEdge } from '../test/support/fake-edge';
@@ -24,14 +24,6 @@ async function setup(opts: { edge?: Parameters<typeof startFakeEdge>[0]; agent?:
   return { edge, upstream, agent };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
 
 describe('agent', () => {
   it('dials with its token and says hello with the upstream models and its capacity', async () => {
@@ -71,7 +63,7 @@ describe('agent', () => {
     first.ws.close(1001, 'deploy');
     const second = await edge.connection(2);
     expect(await second.hello()).toMatchObject({ models: [MODEL] });
-    await until(() => agent.connected);
+    await vi.waitUntil(() => agent.connected, { timeout: 3000, interval: 10 });
     expect(logs.some((l) => /edge connection closed \(1001 deploy\), reconnecting in \d\.\d s/.test(l))).toBe(true);
   });
 
@@ -116,7 +108,7 @@ describe('agent', () => {
   it('sends text pings at the welcome interval and answers a text ping with pong', async () => {
     const { edge } = await setup({ edge: { welcome: { heartbeatMs: 50 } } });
     const conn = await edge.connection();
-    await until(() => conn.texts.filter((t) => t === 'ping').length >= 2);
+    await vi.waitUntil(() => conn.texts.filter((t) => t === 'ping').length >= 2, { timeout: 3000, interval: 10 });
     const pong = new Promise((resolve) => conn.ws.on('message', (data, binary) => !binary && data.toString() === 'pong' && resolve('pong')));
     conn.ws.send('ping');
     await pong;
@@ -126,7 +118,7 @@ describe('agent', () => {
     const { edge } = await setup();
     const conn = await edge.connection();
     conn.send(controlFrame('ping', 0, { t: 1234 }));
-    await until(() => conn.frames.some((f) => f.type === FrameType.pong));
+    await vi.waitUntil(() => conn.frames.some((f) => f.type === FrameType.pong), { timeout: 3000, interval: 10 });
     const pong = conn.frames.find((f) => f.type === FrameType.pong)!;
     expect(JSON.parse(Buffer.from(pong.payload).toString())).toEqual({ t: 1234 });
   });
@@ -144,7 +136,7 @@ describe('agent', () => {
     upstream = await startTestUpstream();
     edge = await startFakeEdge();
     agent = await startAgent({ edge: edge.url, token: 'wrong', upstream: upstream.url, log: (line) => logs.push(line) });
-    await until(() => logs.some((l) => l.includes('edge rejected the agent token (HTTP 401), retrying in')));
+    await vi.waitUntil(() => logs.some((l) => l.includes('edge rejected the agent token (HTTP 401), retrying in')), { timeout: 3000, interval: 10 });
     expect(agent.connected).toBe(false);
   });
 
@@ -154,7 +146,7 @@ describe('agent', () => {
     await edge.close();
     upstream = await startTestUpstream();
     agent = await startAgent({ edge: url, token: 'agent-token-1', upstream: upstream.url, log: (line) => logs.push(line) });
-    await until(() => logs.some((l) => /edge unreachable \(.*\), retrying in \d\.\d s/.test(l)));
+    await vi.waitUntil(() => logs.some((l) => /edge unreachable \(.*\), retrying in \d\.\d s/.test(l)), { timeout: 3000, interval: 10 });
   });
 
   it('drains: sends drain, lets the in-flight stream finish, then closes', async () => {
@@ -163,9 +155,9 @@ describe('agent', () => {
     await agent.ready;
     const body = JSON.stringify({ model: MODEL, messages: [{ content: 'd' }], stream: true, max_tokens: 10, delay_ms: 30 });
     const id = conn.open({}, body);
-    await until(() => conn.received(id) > 0);
+    await vi.waitUntil(() => conn.received(id) > 0, { timeout: 3000, interval: 10 });
     const drained = agent.drain(5000);
-    await until(() => conn.frames.some((f) => f.type === FrameType.drain));
+    await vi.waitUntil(() => conn.frames.some((f) => f.type === FrameType.drain), { timeout: 3000, interval: 10 });
     const result = await conn.result(id);
     expect(result.body.toString()).toContain('d-9');
     await drained;

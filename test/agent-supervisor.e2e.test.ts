@@ -6,7 +6,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Supervisor, type SupervisorOptions, type SupervisorOutcome, buildVllmArgs, upstreamUrl, type VllmArgsInput, type ReadinessProgress } from '../agent/index';
 import { freePort } from './support/processes';
 
@@ -31,16 +31,6 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false; // reaped meanwhile
-  }
-}
-
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -118,7 +108,7 @@ async function readAll(res: Response, onFirstChunk?: () => void): Promise<{ text
 describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
   it('runs `vllm serve MODEL` with exactly the tuned flags on loopback and logs its output with a prefix', async () => {
     const h = await supervise();
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const [start] = await h.starts();
     expect(start.argv).toEqual(['serve', MODEL, ...TUNED, '--host', '127.0.0.1', '--port', new URL(h.url).port]);
     expect(h.ready[0]).toEqual([MODEL]);
@@ -129,7 +119,7 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it('passes overrides from flags and extra args once each, in place of the defaults', async () => {
     const h = await supervise({ flags: { '--max-num-seqs': '32' }, extra: ['--no-enable-prefix-caching', '--gpu-memory-utilization=0.9', '--dtype', 'half'] });
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const [start] = await h.starts();
     expect(start.argv).toEqual([
       'serve', MODEL,
@@ -146,7 +136,7 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it('waits for a stand-in that takes a while to become healthy, reporting progress meanwhile', async () => {
     const h = await supervise({}, { fakeEnv: { FAKE_VLLM_STARTUP_MS: '2500' } });
-    await until('ready', () => h.ready.length > 0, 60_000);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 60_000, interval: 50 });
     expect(h.progress.some((p) => p.phase === 'health' && p.lastError === 'HTTP 503')).toBe(true);
     expect(h.down).toEqual([]);
     expect((await chat(h.url)).status).toBe(200);
@@ -154,12 +144,12 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it('restarts vLLM after it is killed, and requests succeed again afterwards', async () => {
     const h = await supervise();
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const first = h.sup.pid!;
     process.kill(first, 'SIGKILL');
-    await until('down', () => h.down.length > 0);
+    await vi.waitUntil(() => h.down.length > 0, { timeout: 30_000, interval: 50 });
     expect(h.down[0]).toMatch(/^vLLM was killed by SIGKILL/);
-    await until('ready again', () => h.ready.length > 1, 60_000);
+    await vi.waitUntil(() => h.ready.length > 1, { timeout: 60_000, interval: 50 });
     expect(h.sup.pid).not.toBe(first);
     expect((await h.starts()).map((s) => s.pid)).toEqual([first, h.sup.pid]);
     expect(h.logs).toContain('supervisor: vLLM will be restarted in 0.1 s');
@@ -168,14 +158,14 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it("kills the rest of vLLM's process group when vLLM dies, then restarts it", async () => {
     const h = await supervise({}, { fakeEnv: { FAKE_VLLM_SPAWN_CHILD: '1' } });
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const [first] = await h.starts();
     expect(alive(first.childPid!)).toBe(true);
     process.kill(first.pid, 'SIGKILL');
     // The orphaned worker holds vLLM's stdout: left alive, the exit would never be seen.
-    await until('down', () => h.down.length > 0);
+    await vi.waitUntil(() => h.down.length > 0, { timeout: 30_000, interval: 50 });
     expect(alive(first.childPid!)).toBe(false);
-    await until('ready again', () => h.ready.length > 1, 60_000);
+    await vi.waitUntil(() => h.ready.length > 1, { timeout: 60_000, interval: 50 });
     expect((await chat(h.url)).status).toBe(200);
   });
 
@@ -186,12 +176,12 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
       healthTimeoutMs: 200,
       killAfterMs: 500,
     });
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const [first] = await h.starts();
-    await until('down', () => h.down.length > 0);
+    await vi.waitUntil(() => h.down.length > 0, { timeout: 30_000, interval: 50 });
     expect(h.down).toEqual(['vLLM stopped answering /health (3 probes in a row failed, last: timed out)']);
     expect(h.logs).toContain('supervisor: vLLM stopped answering /health; restarting (3 probes in a row failed, last: timed out)');
-    await until('ready again', () => h.ready.length > 1, 60_000);
+    await vi.waitUntil(() => h.ready.length > 1, { timeout: 60_000, interval: 50 });
     expect(alive(first.pid)).toBe(false);
     expect(alive(first.childPid!)).toBe(false);
     expect(h.sup.pid).not.toBe(first.pid);
@@ -216,7 +206,7 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it('stop() sends SIGTERM and leaves no vLLM process behind', async () => {
     const h = await supervise();
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const pid = h.sup.pid!;
     await h.sup.stop();
     expect(alive(pid)).toBe(false);
@@ -227,7 +217,7 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it("stop() signals vLLM's whole process group, so its worker processes go too", async () => {
     const h = await supervise({}, { fakeEnv: { FAKE_VLLM_SPAWN_CHILD: '1' } });
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const [start] = await h.starts();
     await h.sup.stop();
     expect(alive(start.pid)).toBe(false);
@@ -237,7 +227,7 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it('stop() kills a vLLM that ignores SIGTERM once the kill delay has passed', async () => {
     const h = await supervise({}, { fakeEnv: { FAKE_VLLM_IGNORE_SIGTERM: '1' }, killAfterMs: 500 });
-    await until('ready', () => h.ready.length > 0);
+    await vi.waitUntil(() => h.ready.length > 0, { timeout: 30_000, interval: 50 });
     const pid = h.sup.pid!;
     await h.sup.stop();
     expect(alive(pid)).toBe(false);
@@ -246,7 +236,7 @@ describe('Supervisor with a stand-in vllm', { timeout: 120_000 }, () => {
 
   it('stop() while vLLM is still loading stops it without a restart', async () => {
     const h = await supervise({}, { fakeEnv: { FAKE_VLLM_STARTUP_MS: '60000' } });
-    await until('loading', () => h.progress.some((p) => p.lastError === 'HTTP 503'), 30_000);
+    await vi.waitUntil(() => h.progress.some((p) => p.lastError === 'HTTP 503'), { timeout: 30_000, interval: 50 });
     const pid = h.sup.pid!;
     await h.sup.stop();
     expect(alive(pid)).toBe(false);
@@ -328,7 +318,7 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
   it('connects only once vLLM is ready, follows a vLLM restart, and drains on SIGTERM before stopping vLLM', async () => {
     const b = await bridge();
     const d = await daemon(b, { FAKE_VLLM_STARTUP_MS: '1500', FAKE_VLLM_STEP_MS: '20' }, { maxNumSeqs: 32 });
-    await until('model listed at the edge', async () => (await listed(b)).includes(MODEL), 60_000);
+    await vi.waitUntil(async () => (await listed(b)).includes(MODEL), { timeout: 60_000, interval: 50 });
     // The agent was started once, after vLLM had answered /health and /v1/models.
     const readyAt = d.logs.findIndex((l) => /^supervisor: vLLM is ready/.test(l));
     expect(readyAt).toBeGreaterThanOrEqual(0);
@@ -348,11 +338,11 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
     // An SSE error event, not a silent end (STYLE.md: a stream that fails mid-way tells the client).
     expect(failed).toBeUndefined();
     expect(text).toMatch(/data: \{"error":\{"message":"upstream[^"]*"/);
-    await until('restart logged', () => d.logs.some((l) => /advertising no capacity until vLLM is back/.test(l)));
+    await vi.waitUntil(() => d.logs.some((l) => /advertising no capacity until vLLM is back/.test(l)), { timeout: 30_000, interval: 50 });
 
     // Back after the restart: a new pid, listed again, and requests succeed.
-    await until('second start', async () => (await d.pids()).length === 2 || undefined, 60_000);
-    await until('model listed again', async () => (await listed(b)).includes(MODEL), 60_000);
+    await vi.waitUntil(async () => (await d.pids()).length === 2 || undefined, { timeout: 60_000, interval: 50 });
+    await vi.waitUntil(async () => (await listed(b)).includes(MODEL), { timeout: 60_000, interval: 50 });
     expect((await completion(b, false, 4)).status).toBe(200);
     const second = (await d.pids())[1];
     expect(second).not.toBe(first);
@@ -377,8 +367,8 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
   it('stops a vLLM that is still loading on SIGINT, leaving no process behind', async () => {
     const b = await bridge();
     const d = await daemon(b, { FAKE_VLLM_STARTUP_MS: '60000' });
-    await until('loading', async () => (await d.pids()).length === 1 || undefined);
-    await until('vLLM started', () => d.logs.some((l) => /Starting vLLM API server/.test(l)));
+    await vi.waitUntil(async () => (await d.pids()).length === 1 || undefined, { timeout: 30_000, interval: 50 });
+    await vi.waitUntil(() => d.logs.some((l) => /Starting vLLM API server/.test(l)), { timeout: 30_000, interval: 50 });
     d.signals.emit('SIGINT');
     expect(await d.exit).toBe(0);
     expect(alive((await d.pids())[0])).toBe(false);
@@ -398,7 +388,7 @@ describe('runAgentDaemon with a stand-in vllm and the Node edge', { timeout: 180
         { edge: b.edgeUrl, token: b.agentToken, upstream: sim.url, vllm: '/nonexistent/vllm', grace: 5 },
         { log: (l) => logs.push(l), signals, queryGpus: async () => [] },
       );
-      await until('model listed at the edge', async () => (await listed(b)).includes(MODEL), 30_000);
+      await vi.waitUntil(async () => (await listed(b)).includes(MODEL), { timeout: 30_000, interval: 50 });
       expect((await completion(b, false, 4)).status).toBe(200);
       signals.emit('SIGTERM');
       expect(await exit).toBe(0);
@@ -467,10 +457,10 @@ describe('vllama agent --model (CLI process)', { timeout: 180_000 }, () => {
     try {
       const port = String(await freePort());
       const c = await cli(['--model', MODEL, '--port', port, '--edge', edge.url, '--grace', '5', '--', '--dtype', 'half'], { VLLAMA_TOKEN: agentToken });
-      await until('model listed', async () => {
+      await vi.waitUntil(async () => {
         const r = await fetch(`${edge.url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } });
         return ((await r.json()) as { data?: { id: string }[] }).data?.some((m) => m.id === MODEL) || undefined;
-      }, 60_000);
+      }, { timeout: 60_000, interval: 50 });
       const [start] = await c.starts();
       expect(start.argv).toEqual(['serve', MODEL, ...TUNED, '--host', '127.0.0.1', '--port', port, '--dtype', 'half']);
       expect(c.output()).not.toContain(agentToken);
@@ -497,10 +487,10 @@ describe('vllama agent --model (CLI process)', { timeout: 180_000 }, () => {
         { VLLAMA_TOKEN: agentToken, FAKE_VLLM_STEP_MS: '20', FAKE_VLLM_SPAWN_CHILD: '1' },
         { ownGroup: true },
       );
-      await until('model listed', async () => {
+      await vi.waitUntil(async () => {
         const r = await fetch(`${edge.url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } });
         return ((await r.json()) as { data?: { id: string }[] }).data?.some((m) => m.id === MODEL) || undefined;
-      }, 60_000);
+      }, { timeout: 60_000, interval: 50 });
       const [start] = await c.starts();
       expect(alive(start.childPid!)).toBe(true);
       const res = await fetch(`${edge.url}/v1/chat/completions`, {
@@ -534,12 +524,12 @@ describe('vllama agent --model (CLI process)', { timeout: 180_000 }, () => {
 
   it('takes vLLM down with it when the agent dies by a signal it does not handle', async () => {
     const c = await cli(['--model', MODEL, '--port', String(await freePort()), '--edge', 'http://127.0.0.1:9', '--token', 't']);
-    await until('vLLM ready', () => /vLLM is ready/.test(c.output()) || undefined, 60_000);
+    await vi.waitUntil(() => /vLLM is ready/.test(c.output()) || undefined, { timeout: 60_000, interval: 50 });
     const [start] = await c.starts();
     c.proc.kill('SIGHUP');
     const result = await c.proc;
     expect(result.signal).toBe('SIGHUP');
-    await until('vLLM gone', () => !alive(start.pid) || undefined, 15_000);
+    await vi.waitUntil(() => !alive(start.pid) || undefined, { timeout: 15_000, interval: 50 });
   });
 
   it('refuses a bad value with one line naming it, exit 2, before starting vLLM', async () => {

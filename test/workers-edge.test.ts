@@ -3,7 +3,7 @@
 // official openai SDK as the client.
 import OpenAI from 'openai';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAgent, type RunningAgent } from '../agent/index';
 import { startSim, type SimServer } from '../sim/server';
 import { startWorkersEdge, type WorkersEdge } from './hosts/workers-host';
@@ -30,16 +30,6 @@ interface ObjectState {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('the edge on Cloudflare (wrangler dev)', () => {
   let edge: WorkersEdge;
@@ -71,7 +61,7 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
     client = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0, timeout: 30_000 });
     agent = await startAgent({ edge: edge.url, token: tenant.agentToken, upstream: sim.url, log: (line) => agentLog.push(line) });
     await agent.ready;
-    await until(modelListed, 10_000, 'the model to be listed');
+    await vi.waitUntil(() => modelListed().catch(() => undefined), { timeout: 10_000, interval: 50 });
   });
 
   afterAll(async () => {
@@ -171,7 +161,7 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
     const t0 = Date.now();
     // Sent at once, in the gap: it waits in the queue instead of failing.
     expect(await chat('in the gap')).toBeTruthy();
-    await until(modelListed, 5_000, 'the agent to serve again');
+    await vi.waitUntil(() => modelListed().catch(() => undefined), { timeout: 5_000, interval: 50 });
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(agentLog.some((line) => line.includes(`(${code}`))).toBe(true);
   });
@@ -189,7 +179,7 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
     for await (const _ of stream) if (++chunks === 5) controller.abort();
     expect(chunks).toBeLessThan(1500);
     const t0 = Date.now();
-    await until(async () => ((await aborted()) > before ? true : undefined), 1_000, 'the simulator to count an aborted request');
+    await vi.waitUntil(() => aborted().then((n) => n > before, () => false), { timeout: 1_000, interval: 50 });
     expect(Date.now() - t0).toBeLessThan(1_000);
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { controlFrame, FrameType } from '../../protocol/index';
 import { startAgent, type RunningAgent } from '../agent';
 import { startFakeEdge, type EdgeConnection, type FakeEdge } from '../../test/support/fake-edge';
@@ -25,13 +25,6 @@ async function setup(welcome: { initialWindow?: number } = {}): Promise<{ conn: 
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(5);
-  }
-}
 const chat = (tag: string, extra: object = {}) => JSON.stringify({ model: 'facebook/opt-125m', messages: [{ role: 'user', content: tag }], ...extra });
 
 describe('relay', () => {
@@ -100,11 +93,11 @@ describe('relay', () => {
     const { conn } = await setup({ initialWindow: window });
     conn.autoGrant = false;
     const id = conn.open({ method: 'GET', path: '/big' });
-    await until(() => conn.received(id) >= window);
+    await vi.waitUntil(() => conn.received(id) >= window, { timeout: 5000, interval: 5 });
     await sleep(200);
     expect(conn.received(id)).toBe(window);
     conn.grant(id, 10_000);
-    await until(() => conn.received(id) >= window + 10_000);
+    await vi.waitUntil(() => conn.received(id) >= window + 10_000, { timeout: 5000, interval: 5 });
     await sleep(200);
     expect(conn.received(id)).toBe(window + 10_000);
     conn.autoGrant = true;
@@ -117,9 +110,9 @@ describe('relay', () => {
   it('aborts the upstream request at once when the edge cancels the stream', async () => {
     const { conn, upstream } = await setup();
     const id = conn.open({ method: 'GET', path: '/slow' });
-    await until(() => conn.received(id) > 0);
+    await vi.waitUntil(() => conn.received(id) > 0, { timeout: 5000, interval: 5 });
     conn.cancel(id);
-    await until(() => upstream.aborts() === 1, 1000);
+    await vi.waitUntil(() => upstream.aborts() === 1, { timeout: 1000, interval: 5 });
     await sleep(100);
     // Nothing ends the stream after cancel: no end, no error.
     const ends = conn.frames.filter((f) => f.stream === id && (f.type === FrameType.end || f.type === FrameType.error));
@@ -130,9 +123,9 @@ describe('relay', () => {
   it('aborts every upstream request when the socket to the edge drops', async () => {
     const { conn, upstream } = await setup();
     const ids = [conn.open({ method: 'GET', path: '/slow' }), conn.open({ method: 'GET', path: '/slow' })];
-    await until(() => ids.every((id) => conn.received(id) > 0));
+    await vi.waitUntil(() => ids.every((id) => conn.received(id) > 0), { timeout: 5000, interval: 5 });
     conn.ws.terminate();
-    await until(() => upstream.aborts() === 2, 1000);
+    await vi.waitUntil(() => upstream.aborts() === 2, { timeout: 1000, interval: 5 });
   });
 
   it('answers upstream_unreachable with status 502 when the upstream is down', async () => {
