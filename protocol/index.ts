@@ -12,3 +12,4 @@ export * from './headers';
 export * from './bytes';
 export * from './stream-table';
 export * from './zod-issue';
+export * from './close-reason';

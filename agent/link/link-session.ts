@@ -1,7 +1,7 @@
 // One open WebSocket to the edge: coalesces outgoing frames per event-loop
 // turn, decodes incoming messages, sends heartbeats and reports backpressure.
 import type WebSocket from 'ws';
-import { CloseCode, decodeFrames, FrameBatcher, ProtocolError, type Frame } from '../../protocol/index';
+import { closeReason, CloseCode, decodeFrames, FrameBatcher, ProtocolError, type Frame } from '../../protocol/index';
 import { countFrames } from '../metrics';
 import { BUFFERED_HIGH_WATER, BUFFERED_LOW_WATER, MISSED_HEARTBEATS } from '../defaults';
 
@@ -95,9 +95,7 @@ export class LinkSession implements FrameSink {
     if (this.#closing) return;
     this.#batcher.flush();
     this.#closing = true;
-    // A close reason may be at most 123 bytes (RFC 6455 §5.5) and ws throws beyond that;
-    // 120 leaves room for the U+FFFD a cut multi-byte character turns into.
-    this.#ws.close(code, Buffer.from(reason).subarray(0, 120).toString());
+    this.#ws.close(code, closeReason(reason));
     setTimeout(() => this.terminate(), CLOSE_TIMEOUT_MS).unref();
   }
 

@@ -2,7 +2,7 @@
 // event-loop turn, socket calls that log a failure instead of throwing into the
 // Hub, and the bound on what the socket may queue for a peer that reads slowly
 // or not at all (ws's backpressure pattern: watch bufferedAmount).
-import { FrameBatcher, type Frame, type Hello } from '../../../protocol/index';
+import { closeReason, FrameBatcher, type Frame, type Hello } from '../../../protocol/index';
 import { AGENT_DRAIN_TIMEOUT_MS, AGENT_SEND_BUFFER_MAX, AGENT_SEND_HIGH_WATER, AGENT_SEND_LOW_WATER } from '../defaults';
 import type { AgentSocket, LinkMemory } from '../hub/index';
 
@@ -130,14 +130,4 @@ export class LinkSocket {
       this.#opts.log(`socket call failed: ${String(cause)}`);
     }
   }
-}
-
-// RFC 6455 §5.5.1: a close reason is at most 123 bytes of UTF-8 (ws and workerd throw beyond).
-const MAX_CLOSE_REASON = 123;
-const encoder = new TextEncoder();
-
-function closeReason(reason: string): string {
-  let text = reason.slice(0, MAX_CLOSE_REASON);
-  while (encoder.encode(text).byteLength > MAX_CLOSE_REASON) text = text.slice(0, -1);
-  return text;
 }
