@@ -82,7 +82,7 @@ describe('agent', () => {
     conn.send({ type: FrameType.request, stream: 1, payload: Buffer.from('{not json') });
     conn.send(controlFrame('request', 2, { method: 'POST', path: `/v1/chat/completions?q=${'x'.repeat(2100)}`, headers: {}, requestId: 'r2' }));
     conn.send(controlFrame('end', 2, {}));
-    await until(() => conn.frames.filter((f) => f.type === FrameType.error).length >= 2);
+    await vi.waitUntil(() => conn.frames.filter((f) => f.type === FrameType.error).length >= 2, { timeout: 3000, interval: 10 });
     const errors = conn.frames.filter((f) => f.type === FrameType.error);
     expect(errors.map((f) => f.stream)).toEqual([1, 2]);
     expect(errors.map((f) => JSON.parse(Buffer.from(f.payload).toString()).status)).toEqual([400, 400]);

@@ -3,7 +3,7 @@
 // calls setReady(false)/setReady(true) around vLLM restarts.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { firstIssue, PROTOCOL_VERSIONS, type GpuInfo, type Welcome } from '../protocol/index';
+import { firstIssue, MAX_ADVERTISED_INFLIGHT, MAX_AGENT_ID_LENGTH, PROTOCOL_VERSIONS, type GpuInfo, type Welcome } from '../protocol/index';
 import { HEARTBEAT_MS, MAX_INFLIGHT, MODELS_RETRY_MS } from './defaults';
 import { connectUrl, EdgeLink, type HelloInput, type StreamHandler, type FrameSink } from './link/index';
 import type { AgentMetrics } from './metrics';
@@ -45,8 +45,8 @@ const optionsSchema = z.object({
   edge: httpUrl('edge'),
   token: z.string().min(1, 'token must not be empty'),
   upstream: httpUrl('upstream'),
-  agentId: z.string().min(1).max(128).optional(),
-  maxInflight: z.number().int().positive().max(100_000).optional(),
+  agentId: z.string().min(1).max(MAX_AGENT_ID_LENGTH).optional(),
+  maxInflight: z.number().int().positive().max(MAX_ADVERTISED_INFLIGHT).optional(),
   heartbeatMs: z.number().int().positive().optional(),
 });
 

@@ -3,6 +3,7 @@
 // names the bad setting, where it came from and its value, on one line.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { MAX_ADVERTISED_INFLIGHT, MAX_AGENT_ID_LENGTH, MAX_MODEL_NAME } from '../protocol/index';
 import { DRAIN_GRACE_MS } from './defaults';
 import { VLLM_COMMAND } from './supervisor/index';
 
@@ -12,14 +13,14 @@ const num = (check: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' &
 export const agentConfigSchema = z.object({
   edge: z.url({ protocol: /^(https?|wss?)$/ }).optional(),
   token: z.string().min(1).optional(),
-  model: z.string().min(1).max(256).optional(),
+  model: z.string().min(1).max(MAX_MODEL_NAME).optional(),
   upstream: z.url({ protocol: /^https?$/ }).optional(),
-  agentId: z.string().min(1).max(128).optional(),
+  agentId: z.string().min(1).max(MAX_AGENT_ID_LENGTH).optional(),
   vllm: z.string().min(1).default(VLLM_COMMAND),
   port: num(z.number().int().min(1).max(65535)).optional(),
-  maxNumSeqs: num(z.number().int().min(1).max(100_000)).optional(),
+  maxNumSeqs: num(z.number().int().min(1).max(MAX_ADVERTISED_INFLIGHT)).optional(),
   /** Streams served at once; defaults to vLLM's --max-num-seqs. */
-  maxInflight: num(z.number().int().min(1).max(100_000)).optional(),
+  maxInflight: num(z.number().int().min(1).max(MAX_ADVERTISED_INFLIGHT)).optional(),
   /** Seconds in-flight streams get to finish on SIGINT/SIGTERM. */
   grace: num(z.number().min(0).max(24 * 3600)).default(DRAIN_GRACE_MS / 1000),
   vllmArgs: z.array(z.string()).default([]),
@@ -36,11 +37,11 @@ const SETTINGS: Record<Key, { expect: string; flag: string; env?: string; secret
   token: { expect: 'a non-empty agent token', flag: '--token', env: 'VLLAMA_TOKEN', secret: true },
   model: { expect: 'a model name', flag: '--model', env: 'VLLAMA_MODEL' },
   upstream: { expect: 'an http(s) URL', flag: '--upstream', env: 'VLLAMA_UPSTREAM' },
-  agentId: { expect: 'an id of 1 to 128 characters', flag: '--agent-id', env: 'VLLAMA_AGENT_ID' },
+  agentId: { expect: `an id of 1 to ${MAX_AGENT_ID_LENGTH} characters`, flag: '--agent-id', env: 'VLLAMA_AGENT_ID' },
   vllm: { expect: 'a path to the vllm executable', flag: '--vllm', env: 'VLLAMA_VLLM' },
   port: { expect: 'an integer from 1 to 65535', flag: '--port', env: 'VLLAMA_PORT' },
-  maxNumSeqs: { expect: 'an integer from 1 to 100000', flag: '--max-num-seqs', env: 'VLLAMA_MAX_NUM_SEQS' },
-  maxInflight: { expect: 'an integer from 1 to 100000', flag: '--max-inflight', env: 'VLLAMA_MAX_INFLIGHT' },
+  maxNumSeqs: { expect: `an integer from 1 to ${MAX_ADVERTISED_INFLIGHT}`, flag: '--max-num-seqs', env: 'VLLAMA_MAX_NUM_SEQS' },
+  maxInflight: { expect: `an integer from 1 to ${MAX_ADVERTISED_INFLIGHT}`, flag: '--max-inflight', env: 'VLLAMA_MAX_INFLIGHT' },
   grace: { expect: 'a number of seconds from 0 to 86400', flag: '--grace', env: 'VLLAMA_GRACE' },
   vllmArgs: { expect: 'an array of strings', flag: '-- ARGS' },
 };

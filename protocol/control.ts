@@ -5,6 +5,8 @@ import { CloseCode, ProtocolError, type Result } from './errors';
 import { FrameType, type ControlTypeName, type Frame } from './frame-types';
 import {
   headerBytes,
+  MAX_ADVERTISED_INFLIGHT,
+  MAX_AGENT_ID_LENGTH,
   MAX_HEADER_COUNT,
   MAX_MODEL_NAME,
   MAX_REQUEST_HEADER_BYTES,
@@ -32,9 +34,9 @@ export const controlSchemas = {
   /** agent → edge, first frame: who it is and what it serves. */
   hello: z.object({
     protocol: z.array(z.number().int().positive()).min(1),
-    agentId: z.string().min(1).max(128),
-    models: z.array(z.string().min(1).max(256)).max(256),
-    maxInflight: z.number().int().positive().max(100_000),
+    agentId: z.string().min(1).max(MAX_AGENT_ID_LENGTH),
+    models: z.array(z.string().min(1).max(MAX_MODEL_NAME)).max(256),
+    maxInflight: z.number().int().positive().max(MAX_ADVERTISED_INFLIGHT),
     /** false while the upstream is (re)starting: connected but no capacity. */
     ready: z.boolean().default(true),
     version: z.string().max(64).optional(),

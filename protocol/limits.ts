@@ -26,9 +26,18 @@ export const MAX_REQUEST_HEADER_BYTES = 32 * 1024;
  */
 export const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
 
-/** Longest model name, request id and agent id the schemas admit. */
+/** Longest model name (`hello.models`, `request.model`; Hugging Face ids are ~100 at most) and request id the schemas admit. */
 export const MAX_MODEL_NAME = 256;
 export const MAX_REQUEST_ID = 256;
+
+/** Longest `hello.agentId`: a hostname:port with room to spare, short enough to log and list. */
+export const MAX_AGENT_ID_LENGTH = 128;
+
+/**
+ * Largest `hello.maxInflight` (and so the agent's --max-inflight and --max-num-seqs):
+ * far above vLLM's largest practical --max-num-seqs, low enough to bound the Hub's counters.
+ */
+export const MAX_ADVERTISED_INFLIGHT = 100_000;
 
 const encoder = new TextEncoder();
 

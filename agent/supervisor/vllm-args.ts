@@ -1,5 +1,6 @@
 // Builds the `vllm serve` argv: the tuned defaults, then the user's flags and
 // extra args on top, so that a flag the user gives wins and none is passed twice.
+import { MAX_ADVERTISED_INFLIGHT } from '../../protocol/index';
 import { MAX_NUM_SEQS, TUNED_VLLM_FLAGS, VLLM_HOST, VLLM_PORT } from './defaults';
 
 export interface VllmArgsInput {
@@ -134,7 +135,7 @@ export function buildVllmArgs(input: VllmArgsInput): VllmArgs {
     args,
     host,
     port: intValue(user.get('port'), input.port ?? VLLM_PORT, 1, 65535),
-    maxNumSeqs: intValue(user.get('max-num-seqs'), MAX_NUM_SEQS, 1, 100_000),
+    maxNumSeqs: intValue(user.get('max-num-seqs'), MAX_NUM_SEQS, 1, MAX_ADVERTISED_INFLIGHT),
     warnings,
   };
 }
