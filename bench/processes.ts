@@ -127,8 +127,3 @@ export async function spawnChild(o: ChildOptions): Promise<BenchChild> {
   });
   return new BenchChild(o.name, proc, info, log);
 }
-
-/** CPU used between two probes, µs. */
-export function cpuDeltaUs(before: ProcessProbe, after: ProcessProbe): number {
-  return after.userUs + after.systemUs - before.userUs - before.systemUs;
-}
