@@ -46,7 +46,7 @@ describe.each(hostKinds)('the agent link on the %s edge', (kind) => {
 
   beforeAll(async () => {
     // ~5 ms a token: a 300-token stream lasts long enough to be hit by what the tests do meanwhile.
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 8 }, ['--step-base-ms', '5', '--step-per-seq-ms', '0']);
+    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 8, drainTimeoutS: 4 }, ['--step-base-ms', '5', '--step-per-seq-ms', '0']);
     tenant = await createTenant(edge);
     children.push(await startAgentProcess(edge, tenant, sim.url));
     await waitForModel(edge, tenant);
@@ -179,7 +179,7 @@ describe.each(hostKinds)('the agent link on the %s edge', (kind) => {
       // Meanwhile the edge answers everyone else.
       expect(await streamTokens(client, 20)).toEqual({ n: 20, finish: 'length' });
       expect((await fetch(`${edge.url}/healthz`)).ok).toBe(true);
-      // Closed once its backlog has not drained for AGENT_DRAIN_TIMEOUT_MS (20 s).
+      // Closed once its backlog has not drained for --drain-timeout (4 s here; 20 s by default).
       await bounded((async () => { while ((await agentsOf()) > 0) await new Promise((r) => setTimeout(r, 500)); })(), 'the deaf agent to be dropped', 45_000);
       const statuses = await bounded(Promise.all(uploads), 'the uploads to be answered');
       for (const status of statuses) expect(status).toBeGreaterThanOrEqual(500);

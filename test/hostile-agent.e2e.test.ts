@@ -91,7 +91,7 @@ describe.each(hostKinds)('a hostile agent on real processes (%s edge)', (kind) =
           rogue.close();
         }
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   }, 120_000);
 });

@@ -50,6 +50,11 @@ export const edge: Command = {
     },
     'body-timeout': { type: 'string', value: 'SECONDS', description: 'How long a request body may take to arrive before 408 (default: 60)' },
     'headers-timeout': { type: 'string', value: 'SECONDS', description: 'How long request headers may take to arrive before 408 (default: 10)' },
+    'drain-timeout': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'How long an agent socket may hold over 4 MiB of unsent data before it is closed 1008 (default: 20)',
+    },
     heartbeat: {
       type: 'string',
       value: 'SECONDS',
@@ -72,6 +77,7 @@ export const edge: Command = {
     const bodyTimeoutMs = secondsFlag(ctx, 'body-timeout');
     const headersTimeoutMs = secondsFlag(ctx, 'headers-timeout');
     const heartbeatMs = secondsFlag(ctx, 'heartbeat');
+    const drainTimeoutMs = secondsFlag(ctx, 'drain-timeout');
     const keepAlive = secondsFlag(ctx, 'keep-alive');
     const rateWindow = secondsFlag(ctx, 'rate-window');
 
@@ -101,6 +107,7 @@ export const edge: Command = {
       bodyTimeoutMs,
       headersTimeoutMs,
       heartbeatMs,
+      drainTimeoutMs,
       keepAliveMs: keepAlive,
       rateWindowMs: rateWindow,
       log,

@@ -46,6 +46,8 @@ export interface NodeEdgeOptions {
   headersTimeoutMs?: number;
   /** Heartbeat interval on agent sockets (defaults.ts AGENT_PING_INTERVAL_MS); tests of stalled links shorten it. */
   heartbeatMs?: number;
+  /** How long an agent socket may stay over its send high-water mark before 1008 (defaults.ts AGENT_DRAIN_TIMEOUT_MS). */
+  drainTimeoutMs?: number;
   /** SSE keep-alive interval for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
   keepAliveMs?: number;
   /** Length of the per-minute rate windows (defaults.ts RATE_WINDOW_MS); a test knob. */
@@ -89,6 +91,7 @@ export async function startNodeEdge(opts: NodeEdgeOptions): Promise<NodeEdge> {
     queueTimeoutMs: opts.queueTimeoutMs,
     bodyTimeoutMs,
     heartbeatMs: opts.heartbeatMs,
+    drainTimeoutMs: opts.drainTimeoutMs,
     keepAliveMs: opts.keepAliveMs,
     log,
     metrics,

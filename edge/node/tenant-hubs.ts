@@ -18,6 +18,7 @@ export interface TenantHubsOptions {
   queueTimeoutMs?: number;
   bodyTimeoutMs?: number;
   heartbeatMs?: number;
+  drainTimeoutMs?: number;
   /** SSE keep-alive interval for waiting streamed requests (defaults.ts KEEP_ALIVE_MS). */
   keepAliveMs?: number;
   log: (line: string) => void;
@@ -39,9 +40,9 @@ export class TenantHubs {
     if (live) return live;
     // Checked before creating anything, so random keys cannot make the edge allocate Hubs.
     if (!this.#opts.store.hasTenant(tenant)) return undefined;
-    const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, keepAliveMs, log, metrics, logger } = this.#opts;
+    const { store, queueTimeoutMs, bodyTimeoutMs, heartbeatMs, drainTimeoutMs, keepAliveMs, log, metrics, logger } = this.#opts;
     // directBodies: server.ts writes relayed bodies straight to the ServerResponse.
-    const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, schedule: setImmediate, directBodies: true, log, metrics });
+    const hub = new Hub({ tenant, queueTimeoutMs, heartbeatMs, drainTimeoutMs, schedule: setImmediate, directBodies: true, log, metrics });
     // One concurrency gate per tenant: every route family of the tenant must share it.
     const gate = tenantGate(queueTimeoutMs);
     const app = tenantRoutes({ tenant, store, hub, gate, keepAliveMs, fromHost, bodyTimeoutMs, log, metrics, logger });

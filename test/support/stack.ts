@@ -36,6 +36,8 @@ export interface EdgeProcessOptions {
   graceS?: number;
   /** `--heartbeat`: seconds between the edge's pings to its agents. */
   heartbeatS?: number;
+  /** Node only: `--drain-timeout`, how long an agent socket may stay congested before 1008. */
+  drainTimeoutS?: number;
   /** A read-only token for /status (--status-token; STATUS_TOKEN on Workers). */
   statusToken?: string;
   /** SSE keep-alive interval (`--keep-alive`, KEEP_ALIVE_MS). */
@@ -57,6 +59,7 @@ export async function startNodeEdgeProcess(
   if (opts.headersTimeoutS !== undefined) args.push('--headers-timeout', String(opts.headersTimeoutS));
   if (opts.graceS !== undefined) args.push('--grace', String(opts.graceS));
   if (opts.heartbeatS !== undefined) args.push('--heartbeat', String(opts.heartbeatS));
+  if (opts.drainTimeoutS !== undefined) args.push('--drain-timeout', String(opts.drainTimeoutS));
   if (opts.statusToken !== undefined) args.push('--status-token', opts.statusToken);
   if (opts.keepAliveS !== undefined) args.push('--keep-alive', String(opts.keepAliveS));
   if (opts.rateWindowS !== undefined) args.push('--rate-window', String(opts.rateWindowS));
