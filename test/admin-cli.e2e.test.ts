@@ -1,7 +1,9 @@
 // The admin CLI against a real edge, on both hosts: key list/create/revoke/rotate,
 // usage, agents and status, run as a user runs them (the `vllama` process).
 // The mixed run's usage, summed by `vllama usage`, equals the simulator's own
-// token counters, and every client got byte-for-byte what going direct gives.
+// token counters, and every client got byte-for-byte what going direct gives
+// (for Ollama's routes, which the edge translates, the same text as the
+// OpenAI request it stands for, sent straight to the simulator).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child, repoRoot, vllamaOnce } from './support/processes';
@@ -26,9 +28,32 @@ interface MixedCase {
   body: Record<string, unknown>;
   /** Makes what differs per response equal (default: OpenAI's `id` and `created`); Ollama's timestamps and durations need their own. */
   normalize?: (text: string) => string;
+  /** What going direct is, where the edge translates (Ollama's routes): the OpenAI request sent to the simulator instead. */
+  direct?: { path: string; body: Record<string, unknown>; normalize: (text: string) => string };
 }
 
 const chat = { model: MODEL, messages: [{ role: 'user', content: prompt }] };
+/** The generated text of an Ollama answer (NDJSON or one object): what its client shows. */
+const ollamaText = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const part = JSON.parse(line) as { message?: { content?: string }; response?: string };
+      return part.message?.content ?? part.response ?? '';
+    })
+    .join('');
+/** The generated text of an OpenAI chat answer (SSE or one object). */
+const openaiText = (text: string) => {
+  if (!text.startsWith('data:')) return (JSON.parse(text) as { choices: { message: { content: string } }[] }).choices[0].message.content;
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('data: {'))
+    .map((line) => (JSON.parse(line.slice(6)) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '')
+    .join('');
+};
+const asUser = (max: number) => ({ path: '/v1/chat/completions', body: { ...chat, max_tokens: max }, normalize: openaiText });
+
 const mixedRun: MixedCase[] = [
   { name: 'chat, not streamed', path: '/v1/chat/completions', body: { ...chat, max_tokens: 17 } },
   { name: 'chat, streamed', path: '/v1/chat/completions', body: { ...chat, max_tokens: 13, stream: true } },
@@ -36,16 +61,21 @@ const mixedRun: MixedCase[] = [
   { name: 'completion, not streamed', path: '/v1/completions', body: { model: MODEL, prompt, max_tokens: 9 } },
   { name: 'completion, streamed', path: '/v1/completions', body: { model: MODEL, prompt: `${prompt}!`, max_tokens: 7, stream: true } },
   { name: 'completion, streamed with include_usage', path: '/v1/completions', body: { model: MODEL, prompt, max_tokens: 5, stream: true, stream_options: { include_usage: true } } },
+  { name: 'Ollama chat, not streamed', path: '/api/chat', body: { ...chat, stream: false, options: { num_predict: 6 } }, normalize: ollamaText, direct: asUser(6) },
+  { name: 'Ollama chat, streamed', path: '/api/chat', body: { ...chat, options: { num_predict: 8 } }, normalize: ollamaText, direct: asUser(8) },
+  { name: 'Ollama generate, streamed', path: '/api/generate', body: { model: MODEL, prompt, options: { num_predict: 4 } }, normalize: ollamaText, direct: asUser(4) },
 ];
 
 /** The per-response parts (ids, timestamps) made equal; everything else must match byte for byte. */
 const normalize = (text: string) => text.replace(/"id":"[^"]+"/g, '"id":"X"').replace(/"created":\d+/g, '"created":0');
 
-async function send(base: string, apiKey: string, c: MixedCase): Promise<{ status: number; text: string }> {
+/** `ignoreEos` fixes an OpenAI answer's length; Ollama has no such option, so its cases (and their direct twins) go without. */
+async function send(base: string, apiKey: string, c: { path: string; body: Record<string, unknown> }, ignoreEos = true): Promise<{ status: number; text: string }> {
+  const body = ignoreEos ? { ignore_eos: true, ...c.body } : c.body;
   const res = await fetch(`${base}${c.path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ ignore_eos: true, ...c.body }),
+    body: JSON.stringify(body),
   });
   return { status: res.status, text: await res.text() };
 }
@@ -79,19 +109,21 @@ describe.each(hostKinds)('the admin CLI against the %s edge', (kind) => {
   it('sums the usage of a mixed run to exactly the simulator\'s token counters, and each client got what going direct gives', async () => {
     const promptBefore = await simMetric(sim.url, 'vllm:prompt_tokens_total');
     const generatedBefore = await simMetric(sim.url, 'vllm:generation_tokens_total');
-    const viaEdge = await Promise.all(mixedRun.map((c) => send(edge.url, tenant.apiKey, c)));
+    const viaEdge = await Promise.all(mixedRun.map((c) => send(edge.url, tenant.apiKey, c, !c.direct)));
     const promptTokens = (await simMetric(sim.url, 'vllm:prompt_tokens_total')) - promptBefore;
     const generated = (await simMetric(sim.url, 'vllm:generation_tokens_total')) - generatedBefore;
-    expect(generated).toBe(17 + 13 + 11 + 9 + 7 + 5);
+    // The OpenAI cases ask for ignore_eos, so they generate exactly their max_tokens; the Ollama ones up to theirs.
+    expect(generated).toBeGreaterThan(17 + 13 + 11 + 9 + 7 + 5);
+    expect(generated).toBeLessThanOrEqual(17 + 13 + 11 + 9 + 7 + 5 + 6 + 8 + 4);
 
     const usage = await cliJson<{ total: { requests: number; promptTokens: number; completionTokens: number } }>('usage', '--tenant', tenant.tenant);
     expect(usage.total).toMatchObject({ requests: mixedRun.length, promptTokens, completionTokens: generated });
 
     for (const [i, c] of mixedRun.entries()) {
-      const direct = await send(sim.url, 'direct', c);
       expect(viaEdge[i].status, c.name).toBe(200);
-      const same = c.normalize ?? normalize;
-      expect(same(viaEdge[i].text), c.name).toBe(same(direct.text));
+      const twin = c.direct ?? { path: c.path, body: c.body, normalize: c.normalize ?? normalize };
+      const direct = await send(sim.url, 'direct', twin, !c.direct);
+      expect((c.normalize ?? normalize)(viaEdge[i].text), c.name).toBe(twin.normalize(direct.text));
     }
   }, 60_000);
 
@@ -108,7 +140,7 @@ describe.each(hostKinds)('the admin CLI against the %s edge', (kind) => {
     expect(byDay.rows.map((r) => r.group)).toEqual([today]);
     expect(sinceTomorrow.rows).toEqual([]);
     expect(table).toMatch(/^KEY\s+REQUESTS\s+PROMPT\s+COMPLETION\s+TOTAL/);
-    expect(table).toMatch(/\ntotal\s+6\s/);
+    expect(table).toMatch(new RegExp(`\\ntotal\\s+${mixedRun.length}\\s`));
   });
 
   it('creates, lists, rotates and revokes keys; a rotated key\'s old secret and an expired key get 401', async () => {
@@ -149,7 +181,7 @@ describe.each(hostKinds)('the admin CLI against the %s edge', (kind) => {
     const mine = summary.tenants.find((t) => t.name === tenant.tenant);
     expect(mine?.agents).toHaveLength(1);
     expect(mine?.today.requests).toBe(mixedRun.length);
-    expect(statusTable).toMatch(new RegExp(`${tenant.tenant}\\s+1\\s+0/\\d+\\s+6\\s`));
+    expect(statusTable).toMatch(new RegExp(`${tenant.tenant}\\s+1\\s+0/\\d+\\s+${mixedRun.length}\\s`));
   });
 
   it('answers an unknown tenant with a one-line error and exit 1', async () => {
