@@ -8,13 +8,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child, repoRoot, vllamaOnce } from './support/processes';
 import {
-  createTenant,
   hostKinds,
   MODEL,
   simMetric,
-  startAgentProcess,
-  startEdgeAndSim,
-  waitForModel,
+  startServedStack,
+  stopStack,
   type EdgeUnderTest,
   type Tenant,
 } from './support/stack';
@@ -95,15 +93,11 @@ describe.each(hostKinds)('the admin CLI against the %s edge', (kind) => {
     (await fetch(`${edge.url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } })).status;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 10 }, ['--step-base-ms', '1']);
-    tenant = await createTenant(edge, 'cli');
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 10 }, ['--step-base-ms', '1'], { tenantPrefix: 'cli' }));
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await Promise.allSettled([edge?.close(), sim?.stop()]);
+    await stopStack({ agent, sim, edge });
   });
 
   it('sums the usage of a mixed run to exactly the simulator\'s token counters, and each client got what going direct gives', async () => {

@@ -11,9 +11,8 @@ import {
   hostKinds,
   MODEL,
   simMetric,
-  startAgentProcess,
-  startEdgeAndSim,
-  waitForModel,
+  startServedStack,
+  stopStack,
   type EdgeUnderTest,
   type Tenant,
 } from './support/stack';
@@ -52,18 +51,13 @@ describe.each(hostKinds)('the bridge on the %s edge', (kind) => {
   let direct: OpenAI;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 4 });
-    tenant = await createTenant(edge);
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 4 }));
     client = clientFor(edge, tenant);
     direct = directClient(sim.url);
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await sim?.stop();
-    await edge?.close();
+    await stopStack({ agent, sim, edge });
   }, 60_000);
 
   it('gives the openai SDK the same non-streamed chat completion as going direct', async () => {

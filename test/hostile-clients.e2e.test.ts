@@ -8,12 +8,10 @@ import { type Child } from './support/processes';
 import { head, rawRequest, type RawResponse } from './support/raw-http';
 import {
   clientFor,
-  createTenant,
   hostKinds,
   MODEL,
-  startAgentProcess,
-  startEdgeAndSim,
-  waitForModel,
+  startServedStack,
+  stopStack,
   type EdgeUnderTest,
   type Tenant,
 } from './support/stack';
@@ -38,19 +36,14 @@ describe.each(hostKinds)('hostile clients on the %s edge', (kind) => {
   const chatBody = JSON.stringify({ model: MODEL, max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] });
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 4, bodyTimeoutS: BODY_TIMEOUT_S, headersTimeoutS: HEADERS_TIMEOUT_S }, ['--step-base-ms', '1']);
-    tenant = await createTenant(edge);
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 4, bodyTimeoutS: BODY_TIMEOUT_S, headersTimeoutS: HEADERS_TIMEOUT_S }, ['--step-base-ms', '1']));
     client = clientFor(edge, tenant);
     host = new URL(edge.url).host;
     auth = ['Authorization', `Bearer ${tenant.apiKey}`];
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await sim?.stop();
-    await edge?.close();
+    await stopStack({ agent, sim, edge });
   }, 60_000);
 
   /** A normal streamed request through the same agent link. */

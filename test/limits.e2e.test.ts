@@ -5,12 +5,11 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child } from './support/processes';
 import {
-  createTenant,
   hostKinds,
   MODEL,
   simMetric,
-  startAgentProcess,
-  startEdgeAndSim,
+  startServedStack,
+  stopStack,
   waitForModel,
   type EdgeUnderTest,
   type Tenant,
@@ -55,15 +54,11 @@ describe.each(hostKinds)('per-key limits on the %s edge', (kind) => {
   let agent: Child;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 60, rateWindowS: WINDOW_S }, ['--step-base-ms', '5']);
-    tenant = await createTenant(edge, 'lim');
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 60, rateWindowS: WINDOW_S }, ['--step-base-ms', '5'], { tenantPrefix: 'lim' }));
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await Promise.allSettled([edge?.close(), sim?.stop()]);
+    await stopStack({ agent, sim, edge });
   });
 
   it('answers 429 with Retry-After and the x-ratelimit-* headers once the tokens per minute are spent, and serves again after the reset', async () => {
@@ -124,15 +119,11 @@ describe.each(hostKinds)('limits on the %s edge across a restart or hibernation'
   let agent: Child;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 30 }, ['--step-base-ms', '1']);
-    tenant = await createTenant(edge, 'per');
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 30 }, ['--step-base-ms', '1'], { tenantPrefix: 'per' }));
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await Promise.allSettled([edge?.close(), sim?.stop()]);
+    await stopStack({ agent, sim, edge });
   });
 
   it(`still refuses a key's next request after the edge ${kind === 'node' ? 'restarts' : "object hibernates"}`, async () => {

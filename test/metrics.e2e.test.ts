@@ -6,13 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor, type Child } from './support/processes';
 import {
   clientFor,
-  createTenant,
   hostKinds,
   MODEL,
   simMetric,
-  startAgentProcess,
-  startEdgeAndSim,
-  waitForModel,
+  startServedStack,
+  stopStack,
   type EdgeUnderTest,
   type Tenant,
 } from './support/stack';
@@ -66,19 +64,14 @@ describe.each(hostKinds)('metrics on the %s edge', (kind) => {
   let sent = 0;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, {});
-    tenant = await createTenant(edge, 'm');
     const port = await freePort();
     agentMetrics = `http://127.0.0.1:${port}/metrics`;
-    agent = await startAgentProcess(edge, tenant, sim.url, ['--metrics-port', String(port)]);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, {}, [], { tenantPrefix: 'm', agentArgs: ['--metrics-port', String(port)] }));
     sent = await load(clientFor(edge, tenant));
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await sim?.stop();
-    await edge?.close();
+    await stopStack({ agent, sim, edge });
   }, 60_000);
 
   const simTokens = async () => ({

@@ -6,14 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Child } from './support/processes';
 import {
   clientFor,
-  createTenant,
   directClient,
   hostKinds,
   MODEL,
   simMetric,
-  startAgentProcess,
-  startEdgeAndSim,
-  waitForModel,
+  startServedStack,
+  stopStack,
   type EdgeUnderTest,
   type Tenant,
 } from './support/stack';
@@ -33,19 +31,14 @@ describe.each(hostKinds)('the Ollama API on the %s edge', (kind) => {
   let direct: OpenAI;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 4 });
-    tenant = await createTenant(edge);
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 4 }));
     ollama = new Ollama({ host: edge.url, headers: { Authorization: `Bearer ${tenant.apiKey}` } });
     openai = clientFor(edge, tenant);
     direct = directClient(sim.url);
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await sim?.stop();
-    await edge?.close();
+    await stopStack({ agent, sim, edge });
   }, 60_000);
 
   it('answers Open WebUI’s start-up probes as Ollama does', async () => {

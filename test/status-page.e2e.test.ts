@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, type Child } from './support/processes';
-import { clientFor, createTenant, hostKinds, MODEL, startAgentProcess, startEdgeAndSim, waitForModel, type EdgeUnderTest, type Tenant } from './support/stack';
+import { clientFor, hostKinds, MODEL, startServedStack, stopStack, type EdgeUnderTest, type Tenant } from './support/stack';
 
 const STATUS_TOKEN = `st-${Math.random().toString(36).slice(2)}`;
 const artifacts = join(repoRoot, 'test', 'artifacts');
@@ -21,10 +21,7 @@ describe.each(hostKinds)('the status page on the %s edge', (kind) => {
   let load: Promise<number>;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { statusToken: STATUS_TOKEN });
-    tenant = await createTenant(edge, 's');
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { statusToken: STATUS_TOKEN }, [], { tenantPrefix: 's' }));
     const client = clientFor(edge, tenant);
     // A steady trickle of streamed requests, two at a time, until the test ends.
     load = (async () => {
@@ -47,9 +44,7 @@ describe.each(hostKinds)('the status page on the %s edge', (kind) => {
     loading = false;
     await load?.catch(() => 0);
     await browser?.close();
-    await agent?.stop();
-    await sim?.stop();
-    await edge?.close();
+    await stopStack({ agent, sim, edge });
   }, 60_000);
 
   it('asks for a token first, and refuses a wrong one', async () => {

@@ -5,13 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child } from './support/processes';
 import {
   clientFor,
-  createTenant,
   directClient,
   hostKinds,
   MODEL,
-  startAgentProcess,
-  startEdgeAndSim,
-  waitForModel,
+  startServedStack,
+  stopStack,
   type EdgeUnderTest,
   type Tenant,
 } from './support/stack';
@@ -25,18 +23,13 @@ describe.each(hostKinds)('vLLM’s other routes through the %s edge', (kind) => 
   let direct: OpenAI;
 
   beforeAll(async () => {
-    [edge, sim] = await startEdgeAndSim(kind, { queueTimeoutS: 4 });
-    tenant = await createTenant(edge);
-    agent = await startAgentProcess(edge, tenant, sim.url);
-    await waitForModel(edge, tenant);
+    ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 4 }));
     client = clientFor(edge, tenant);
     direct = directClient(sim.url);
   }, 120_000);
 
   afterAll(async () => {
-    await agent?.stop();
-    await sim?.stop();
-    await edge?.close();
+    await stopStack({ agent, sim, edge });
   }, 60_000);
 
   const both = async (path: string, body: unknown, headers: Record<string, string> = {}) => {

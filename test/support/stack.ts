@@ -162,3 +162,36 @@ export async function startEdgeAndSim(kind: HostKind, edgeOpts: EdgeProcessOptio
     throw err;
   }
 }
+
+/** An edge and a simulator with one tenant whose agent serves MODEL: what most end-to-end suites start first. */
+export interface ServedStack {
+  edge: EdgeUnderTest;
+  sim: Child & { url: string };
+  tenant: Tenant;
+  agent: Child;
+}
+
+/** Starts a ServedStack; if any part fails to start, stops the others before rethrowing. */
+export async function startServedStack(
+  kind: HostKind,
+  edgeOpts: EdgeProcessOptions = {},
+  simArgs: string[] = [],
+  opts: { tenantPrefix?: string; agentArgs?: string[] } = {},
+): Promise<ServedStack> {
+  const [edge, sim] = await startEdgeAndSim(kind, edgeOpts, simArgs);
+  try {
+    const tenant = await createTenant(edge, opts.tenantPrefix);
+    const agent = await startAgentProcess(edge, tenant, sim.url, opts.agentArgs);
+    await waitForModel(edge, tenant);
+    return { edge, sim, tenant, agent };
+  } catch (err) {
+    await Promise.allSettled([edge.close(), sim.stop()]);
+    throw err;
+  }
+}
+
+/** Stops what a suite started, agent first (it would redial a closing edge); parts that never started are skipped. */
+export async function stopStack(parts: Partial<Pick<ServedStack, 'edge' | 'sim' | 'agent'>>): Promise<void> {
+  await parts.agent?.stop();
+  await Promise.allSettled([parts.sim?.stop(), parts.edge?.close()]);
+}
