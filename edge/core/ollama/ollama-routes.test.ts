@@ -88,6 +88,15 @@ describe('Ollama routes of one tenant', () => {
     expect(await tags.json()).toEqual({ models: [] });
   });
 
+  it('answers a chat with no messages and a generate with no prompt as Ollama loads a model: done at once, nothing relayed', async () => {
+    const chat = await post('/api/chat', { model: MODEL, messages: [] });
+    expect(chat.status).toBe(200);
+    expect(await chat.json()).toMatchObject({ model: MODEL, message: { role: 'assistant', content: '' }, done: true, done_reason: 'load' });
+    const generate = await post('/api/generate', { model: MODEL });
+    expect(await generate.json()).toMatchObject({ model: MODEL, response: '', done: true, done_reason: 'load' });
+    expect((await post('/api/chat', { model: 'no/such-model', messages: [] })).status).toBe(404);
+  });
+
   it('answers a wrong key with 401 in Ollama’s shape', async () => {
     const res = await post('/api/tags', {}, `vl-acme-${'x'.repeat(32)}`);
     expect(res.status).toBe(401);

@@ -5,6 +5,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { apiKeyHeader, invalidApiKey, notFound, onError, parseJsonBody, readBody, requestId } from '../http/index';
 import { HttpError } from '../errors';
+import { noLog } from '../log';
 import type { ClientSignal } from '../hub/index';
 import { parseApiKey, type ApiKeyRecord, type TenantStore } from '../store/index';
 import { collectReply, ndjsonStream } from './ollama-ndjson';
@@ -104,19 +105,22 @@ export function ollamaRoutes(opts: OllamaRoutesOptions): Hono<OllamaEnv> {
     return new Response(ndjsonStream(bodyOf(res), reply), { headers: ndjson });
   };
 
+  // Ollama's answer to "load this model" (a chat with no messages, a generate with no prompt):
+  // done at once, nothing generated; `ollama run` sends one before the first prompt.
+  const loaded = async (c: Context, model: string, reply: Record<string, unknown>) => {
+    if (!(await models(c)).some((m) => m.id === model)) throw new HttpError(404, 'model_not_found', `model '${model}' not found`);
+    return c.json({ model, created_at: new Date().toISOString(), ...reply, done: true, done_reason: 'load' });
+  };
+
   app.post('/api/chat', async (c) => {
     const req = await body(c, ollamaChatRequest);
+    if ((req.messages ?? []).length === 0) return loaded(c, req.model, { message: { role: 'assistant', content: '' } });
     return generation(c, chatCall(req), req.model);
   });
 
   app.post('/api/generate', async (c) => {
     const req = await body(c, ollamaGenerateRequest);
-    if (isLoadOnly(req)) {
-      // Ollama's answer to "load this model": done at once, nothing generated.
-      const model = (await models(c)).find((m) => m.id === req.model);
-      if (!model) throw new HttpError(404, 'model_not_found', `model '${req.model}' not found`);
-      return c.json({ model: req.model, created_at: new Date().toISOString(), response: '', done: true, done_reason: 'load' });
-    }
+    if (isLoadOnly(req)) return loaded(c, req.model, { response: '' });
     return generation(c, generateCall(req), req.model);
   });
 
@@ -144,6 +148,6 @@ export function ollamaRoutes(opts: OllamaRoutesOptions): Hono<OllamaEnv> {
   }
 
   app.notFound(notFound);
-  app.onError(onError(opts.log ?? console.error));
+  app.onError(onError(opts.log ?? noLog));
   return app;
 }

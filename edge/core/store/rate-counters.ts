@@ -2,6 +2,7 @@
 // Durable Object that hibernates or a Node edge that restarts forgets nothing.
 // Memory mirrors the rows this store has touched: it is its database's only
 // writer (TenantStore's rule), so the mirror is exact and reads cost no query.
+import { noLog } from '../log';
 import { roll, type RateWindow } from './rate-window';
 import { atomically, type Sql } from './sql';
 
@@ -33,7 +34,7 @@ export class RateCounters {
     this.#sql = sql;
     this.windowMs = opts.windowMs;
     this.#flushMs = opts.flushMs ?? 0;
-    this.#log = opts.log ?? ((line) => console.error(line));
+    this.#log = opts.log ?? noLog;
   }
 
   /** The key's window of `kind`, rolled to `now` (read from SQLite the first time). Do not change it: use add(). */
