@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child } from './support/processes';
 import {
+  edgeFetch,
   clientFor,
   createTenant,
   directClient,
@@ -179,7 +180,7 @@ describe.each(hostKinds)('the bridge on the %s edge', (kind) => {
     const made = await vllamaOnce(['key', 'create', '--tenant', tenant.tenant, '--edge', edge.url, '--admin-token', edge.adminToken, '--rpm', '2', '--json']);
     expect(made.exitCode).toBe(0);
     const { apiKey } = JSON.parse(made.stdout) as { apiKey: string };
-    const limited = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0 });
+    const limited = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0, fetch: edgeFetch(edge.kind) });
     const req = { model: MODEL, max_tokens: 2, messages: [{ role: 'user' as const, content: 'hi' }] };
     await limited.chat.completions.create(req);
     await limited.chat.completions.create(req);
@@ -190,7 +191,7 @@ describe.each(hostKinds)('the bridge on the %s edge', (kind) => {
   it('refuses a revoked key with 401 on its next request', async () => {
     const made = await vllamaOnce(['key', 'create', '--tenant', tenant.tenant, '--edge', edge.url, '--admin-token', edge.adminToken, '--json']);
     const { apiKey, id } = JSON.parse(made.stdout) as { apiKey: string; id: string };
-    const c = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0 });
+    const c = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0, fetch: edgeFetch(edge.kind) });
     expect((await c.models.list()).data.map((m) => m.id)).toContain(MODEL);
     const revoked = await vllamaOnce(['key', 'revoke', id, '--tenant', tenant.tenant, '--edge', edge.url, '--admin-token', edge.adminToken]);
     expect(revoked.exitCode).toBe(0);
@@ -206,7 +207,7 @@ describe.each(hostKinds)('the bridge on the %s edge', (kind) => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect([404, 503]).toContain((err as InstanceType<typeof OpenAI.APIError>).status);
     // An agent token is not an API key.
-    const asKey = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.agentToken, maxRetries: 0 });
+    const asKey = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.agentToken, maxRetries: 0, fetch: edgeFetch(edge.kind) });
     await expect(asKey.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 

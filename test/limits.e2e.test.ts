@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child } from './support/processes';
 import {
+  edgeFetch,
   hostKinds,
   MODEL,
   simMetric,
@@ -33,7 +34,7 @@ async function createKey(edge: EdgeUnderTest, tenant: Tenant, limits: Record<str
   });
   expect(res.status).toBe(201);
   const { apiKey } = (await res.json()) as { apiKey: string };
-  return new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0, timeout: 60_000 });
+  return new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0, timeout: 60_000, fetch: edgeFetch(edge.kind) });
 }
 
 const ask = (client: OpenAI, maxTokens = 20) =>

@@ -5,6 +5,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Child } from './support/processes';
 import {
+  edgeFetch,
   clientFor,
   directClient,
   hostKinds,
@@ -32,7 +33,7 @@ describe.each(hostKinds)('the Ollama API on the %s edge', (kind) => {
 
   beforeAll(async () => {
     ({ edge, sim, tenant, agent } = await startServedStack(kind, { queueTimeoutS: 4 }));
-    ollama = new Ollama({ host: edge.url, headers: { Authorization: `Bearer ${tenant.apiKey}` } });
+    ollama = new Ollama({ host: edge.url, headers: { Authorization: `Bearer ${tenant.apiKey}` }, fetch: edgeFetch(edge.kind) });
     openai = clientFor(edge, tenant);
     direct = directClient(sim.url);
   }, 120_000);

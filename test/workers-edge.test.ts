@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAgent, type RunningAgent } from '../agent/index';
 import { startSim, type SimServer } from '../sim/server';
 import { startWorkersEdge, type WorkersEdge } from './hosts/workers-host';
-import { simMetric } from './support/stack';
+import { edgeFetch, simMetric } from './support/stack';
 
 const MODEL = 'facebook/opt-125m';
 const TENANT = `cf-${process.pid}`;
@@ -58,7 +58,7 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
     const res = await admin('/tenants', { method: 'POST', body: JSON.stringify({ name: TENANT }) });
     expect(res.status).toBe(201);
     tenant = (await res.json()) as CreatedTenant;
-    client = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0, timeout: 30_000 });
+    client = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0, timeout: 30_000, fetch: edgeFetch('workers') });
     agent = await startAgent({ edge: edge.url, token: tenant.agentToken, upstream: sim.url, log: (line) => agentLog.push(line) });
     await agent.ready;
     await vi.waitUntil(() => modelListed().catch(() => undefined), { timeout: 10_000, interval: 50 });
@@ -85,7 +85,7 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
 
   it('answers a malformed or foreign credential with an OpenAI-shaped 401', async () => {
     for (const apiKey of ['sk-not-ours', tenant.agentToken, `vl-${TENANT}-${'x'.repeat(32)}`]) {
-      const bad = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0 });
+      const bad = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey, maxRetries: 0, fetch: edgeFetch('workers') });
       const err = await bad.models.list().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
       expect((err as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
@@ -126,7 +126,7 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
 
   it('revokes a key at once', async () => {
     const created = (await (await admin(`/tenants/${TENANT}/keys`, { method: 'POST', body: '{}' })).json()) as { apiKey: string; id: string };
-    const other = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: created.apiKey, maxRetries: 0 });
+    const other = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: created.apiKey, maxRetries: 0, fetch: edgeFetch('workers') });
     expect((await other.models.list()).data).toHaveLength(1);
     expect((await admin(`/tenants/${TENANT}/keys/${created.id}`, { method: 'DELETE' })).status).toBe(200);
     await expect(other.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);

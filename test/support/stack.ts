@@ -118,8 +118,31 @@ export async function startAgentProcess(edge: EdgeUnderTest, tenant: Tenant, ups
   return vllama(['agent', '--edge', edge.url, '--token', tenant.agentToken, '--upstream', upstream, ...extra], /connected/i);
 }
 
+// wrangler dev's ProxyWorker answers this 503 for any network error on its own hop to the
+// worker for a POST to a path other than "/" (it compares the worker's URL with the request's
+// path against one without, so every such error reads as a restart): workers-sdk#14641, a stale
+// pooled connection inside `wrangler dev`. Cloudflare's edge has no such hop.
+const WRANGLER_DEV_RESTART = 'Your worker restarted mid-request.';
+
+/**
+ * fetch for clients of an edge under test. On the Workers host it sends a request again, once,
+ * when the answer is wrangler dev's own "restarted mid-request" 503 (above) and the body can be
+ * sent twice; the edge's own 503s, and everything on the Node host, pass through untouched.
+ */
+export function edgeFetch(kind: HostKind): typeof fetch {
+  if (kind !== 'workers') return fetch;
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (res.status !== 503 || init?.body instanceof ReadableStream) return res;
+    const text = await res.clone().text();
+    if (!text.startsWith(WRANGLER_DEV_RESTART)) return res;
+    console.warn(`[test] wrangler dev's proxy lost its connection to the worker (workers-sdk#14641); sending ${String(input)} again`);
+    return fetch(input, init);
+  };
+}
+
 export function clientFor(edge: EdgeUnderTest, tenant: Tenant): OpenAI {
-  return new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0, timeout: 60_000 });
+  return new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0, timeout: 60_000, fetch: edgeFetch(edge.kind) });
 }
 
 export function directClient(simUrl: string): OpenAI {
