@@ -1,0 +1,44 @@
+// The fix loop's quick probe (issue 17): CPU per request of the simulator, the
+// Node edge and the agent for 1-token streams at 10 concurrent, direct and
+// bridged, from each process's own accounting; --profile adds their top
+// functions. Not part of `npm run bench`: a minute on any machine, no pinning.
+//   npx tsx bench/request-cost.ts [--profile]      (N=requests, TOP=rows)
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoad } from './load';
+import { topFunctions } from './profile-summary';
+import { attachAgent, childProbe, closeAll, startNodeEdgeChild, startSimChild } from './stack';
+import { chatBody, CHAT_PATH } from './workloads/context';
+
+const prof = process.argv.includes('--profile');
+const n = Number(process.env.N ?? 6000);
+const logDir = mkdtempSync(join(tmpdir(), 'perreq-'));
+const sim = await startSimChild(logDir, 'sim', { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 });
+const edge = await startNodeEdgeChild(logDir, prof);
+const simUrl = String(sim.info.url);
+const { agent, target } = await attachAgent({ edgeUrl: edge.url, adminToken: edge.adminToken, tenantName: 'p', simUrl, maxInflight: 1024, logDir, name: 'agent', cpuProf: prof });
+const probes = [childProbe('sim', sim), childProbe('edge', edge.child), childProbe('agent', agent)];
+const spec = (url: string, headers: Record<string, string>, total: number) => ({ url, path: CHAT_PATH, headers, body: chatBody(1), concurrency: 10, total });
+await new Promise((r) => setTimeout(r, 500));
+for (const [name, url, headers] of [['direct', simUrl, {}], ['bridge', target.url, target.headers]] as const) {
+  await runLoad(spec(url, headers, 2000));
+  const b = await Promise.all(probes.map((p) => p.read()));
+  const r = await runLoad(spec(url, headers, n));
+  const a = await Promise.all(probes.map((p) => p.read()));
+  const per = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / r.ok).toFixed(0)}`).join('  ');
+  console.log(`${name}: ${r.ok}/${r.requests} ok, ${(r.ok / (r.wallMs / 1000)).toFixed(0)} req/s, µs/req: ${per}  ${r.errors.join(';')}`);
+}
+await closeAll([sim, edge.child, agent]);
+if (prof) {
+  for (const d of ['prof-edge', 'prof-agent']) {
+    const dir = join(logDir, d);
+    for (const f of readdirSync(dir).filter((x) => x.includes('.0.'))) {
+      const top = topFunctions(JSON.parse(readFileSync(join(dir, f), "utf8")), Number(process.env.TOP ?? 40));
+      console.log(`\n== ${d} ${top.totalMs.toFixed(0)} ms`);
+      for (const x of top.functions) console.log(`${x.selfMs.toFixed(0).padStart(7)} ${(x.share * 100).toFixed(1).padStart(5)}% ${x.name.padEnd(32)} ${x.where}`);
+      console.log('  -- inclusive');
+      for (const x of top.inclusive) console.log(`${x.totalMs.toFixed(0).padStart(7)} ${(x.share * 100).toFixed(1).padStart(5)}% ${x.name.padEnd(32)} ${x.where}`);
+    }
+  }
+}
