@@ -31,22 +31,52 @@ describe('evaluateTargets', () => {
     const t = evaluateTargets({ sequential }, ['node']).find((x) => x.id === 'sequential-p99-node')!;
     expect(t.status).toBe('not measured');
     expect(t.detail).toContain('outlier in the direct run');
-    const fine = { requests: 50, tokens: 10, rows: [row('direct', 45, 50, 0), row('node', 47, 53, 3)] };
-    expect(evaluateTargets({ sequential: fine }, ['node']).find((x) => x.id === 'sequential-p99-node')).toMatchObject({ status: 'met', value: 3 });
+    const fine = { requests: 50, tokens: 10, rows: [row('direct', 45, 50, 0), row('node', 47, 51.2, 1.2)] };
+    expect(evaluateTargets({ sequential: fine }, ['node']).find((x) => x.id === 'sequential-p99-node')).toMatchObject({ status: 'met', value: 1.2 });
   });
 
-  it('sums edge and agent memory per stream against 20 KB', () => {
+  it('sums edge and agent memory per stream against 16 KB', () => {
     const row = (process: string, perStream: number) => ({ process, perStream, rssPerStream: 0, marginalRssPerStream: 0, youngPerStream: 0, heapPerStream: 0 });
-    const memory = { streams: 10, warmed: true, opened: 10, leftRunningAfterRelease: 0, errors: [], rows: [row('edge', 12_000), row('agent', 7_000), row('nginx', 50_000)] };
+    const memory = { streams: 10, warmed: true, opened: 10, leftRunningAfterRelease: 0, errors: [], rows: [row('edge', 10_000), row('agent', 5_500), row('nginx', 50_000)] };
     const t = evaluateTargets({ memory } as unknown as Results, []).find((x) => x.id === 'memory-per-stream')!;
-    expect(t).toMatchObject({ status: 'met', value: 19_000 });
+    expect(t).toMatchObject({ status: 'met', value: 15_500 });
+    memory.rows[1] = row('agent', 7_000);
+    expect(evaluateTargets({ memory } as unknown as Results, []).find((x) => x.id === 'memory-per-stream')).toMatchObject({ status: 'missed', value: 17_000 });
+  });
+
+  it('holds the batch ratio to 1.03 with a core per process and to 1.10 on shared cores', () => {
+    const batch = { levels: [5, 50], reps: 1, tokens: 50, rows: [batchRow(5, 'node', 1.02), batchRow(50, 'node', 1.06)] };
+    expect(evaluateTargets({ batch }, ['node'], { corePerProcess: true })[0]).toMatchObject({ status: 'missed', limit: '≤ 1.03' });
+    expect(evaluateTargets({ batch }, ['node'], { corePerProcess: false })[0]).toMatchObject({ status: 'met', limit: '≤ 1.10 (2 cores)' });
+  });
+
+  it("compares edge + agent CPU per request with the simulator's own, going direct in the same run", () => {
+    const req = (target: string, usPerRequest: Record<string, number>) => ({ target, usPerRequest, requests: 1, requestsPerS: 1, gcUsPerRequest: {}, otherCores: 0, loadCpuBusy: 0 });
+    const relay = {
+      tokens: 1000, nginx: '', rows: [],
+      perRequest: [req('direct', { sim: 120 }), req('node', { sim: 150, edge: 70, agent: 40, edgePlusAgent: 110 }), req('pipes', { sim: 120, edge: 40, agent: 35, edgePlusAgent: 75 })],
+    };
+    const t = evaluateTargets({ relay } as unknown as Results, []).find((x) => x.id === 'cpu-per-request')!;
+    expect(t).toMatchObject({ status: 'met', figure: '0.92×', viaPipes: '0.63×' });
+    expect(t.detail).toContain('edge 70 µs + agent 40 µs');
+    relay.perRequest[1].usPerRequest = { edge: 300, agent: 170, edgePlusAgent: 470 };
+    expect(evaluateTargets({ relay } as unknown as Results, []).find((x) => x.id === 'cpu-per-request')).toMatchObject({ status: 'missed', figure: '3.92×' });
+  });
+
+  it('judges the growth of CPU per token from 100 to 1,000 streams, and each hop at its best', () => {
+    const row = (concurrency: number, edge: number, agent: number) => ({ concurrency, target: 'node', tokensPerS: 100_000, usPerToken: { edge, agent, edgePlusAgent: edge + agent, sim: 1, loadgen: 1 } });
+    const relay = { tokens: 1000, nginx: '', perRequest: [], rows: [row(10, 4, 3), row(100, 3, 2.5), row(1000, 4, 3)] };
+    const out = evaluateTargets({ relay } as unknown as Results, []);
+    expect(out.find((x) => x.id === 'relay-token-cost-growth')).toMatchObject({ status: 'missed', figure: '1.27×' });
+    expect(out.find((x) => x.id === 'relay-us-per-token-edge')).toMatchObject({ status: 'met', value: 3 });
+    expect(out.find((x) => x.id === 'relay-us-per-token-agent')).toMatchObject({ status: 'met', value: 2.5 });
   });
 
   it('prints the pipes reference beside the bridge\'s figure, without judging it', () => {
     const batch = { levels: [5, 50], reps: 1, tokens: 50, rows: [batchRow(5, 'node', 1.02), batchRow(50, 'node', 1.2), batchRow(5, 'pipes', 1.01), batchRow(50, 'pipes', 1.03)] };
     const seqRow = (target: string, addedE2eP50Ms: number, addedE2eP99Ms: number) =>
       ({ target, e2e: { p50: 0, p99: 0 }, addedE2eP50Ms, addedE2eP99Ms, addedTtftP50Ms: 0 }) as unknown as NonNullable<Results['sequential']>['rows'][number];
-    const sequential = { requests: 50, tokens: 10, rows: [seqRow('direct', 0, 0), seqRow('node', 2.5, 4), seqRow('pipes', 0.6, 1.1)] };
+    const sequential = { requests: 50, tokens: 10, rows: [seqRow('direct', 0, 0), seqRow('node', 2.5, 1.4), seqRow('pipes', 0.6, 1.1)] };
     const out = evaluateTargets({ batch, sequential }, ['node']);
     expect(out.find((x) => x.id === 'batch-ratio-node')).toMatchObject({ status: 'missed', viaPipes: '1.030 (at 50)' });
     expect(out.find((x) => x.id === 'sequential-p50-node')).toMatchObject({ status: 'missed', viaPipes: '0.60 ms' });
