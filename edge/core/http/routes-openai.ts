@@ -17,6 +17,7 @@ import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request
 import { checkOpenAIBody } from './request-json';
 import { requestId } from './request-id';
 import { requestModel } from './request-model';
+import { requestTarget } from './request-target';
 import { anyModel, VLLM_ROOT_POST_PATHS } from './vllm-routes';
 
 /** What the routes need of a Hub; the Hub of edge/core/hub/hub.ts is one. */
@@ -113,8 +114,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   // Relayed as bytes: routed by the body's model, or to any agent of the tenant where it names none.
   const relayed: Handler<OpenAIEnv> = async (c) => {
     const key = c.get('key');
-    const url = new URL(c.req.url);
-    const path = url.pathname + url.search;
+    const { pathname, path } = requestTarget(c.req.url);
     // Path and headers first: a request the agent could not take is refused before its body is read.
     checkRequestPath(path);
     const host = opts.fromHost?.(c.env);
@@ -124,8 +124,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     const named = requestModel(c.req.header('content-type'), body);
     // OpenAI's JSON endpoints require a model and get their field types checked here; vLLM's
     // own routes and forms default to the served model.
-    const openaiJson = named.kind === 'json' && c.req.method === 'POST' && url.pathname.startsWith('/v1/');
-    const model = openaiJson ? checkOpenAIBody(url.pathname, named.json) : (named.model ?? anyModel(hub.models(), key.limits.models));
+    const openaiJson = named.kind === 'json' && c.req.method === 'POST' && pathname.startsWith('/v1/');
+    const model = openaiJson ? checkOpenAIBody(pathname, named.json) : (named.model ?? anyModel(hub.models(), key.limits.models));
     if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
     const id = c.get('requestId');
     checkRelayHead({ method: c.req.method, path, headers, requestId: id, model });
