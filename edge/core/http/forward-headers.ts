@@ -18,7 +18,13 @@ const DROPPED = new Set([
 
 /** Forwardable headers, lowercased; also drops any header the Connection header names. */
 export function forwardableHeaders(headers: Headers): Record<string, string> {
-  return forwardable(headers.get('connection'), (visit) => headers.forEach((value, name) => visit(name.toLowerCase(), value)));
+  const named = connectionNamed(headers.get('connection'));
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    const lower = name.toLowerCase();
+    if (forwardable(lower, named)) out[lower] = value;
+  });
+  return out;
 }
 
 /**
@@ -28,25 +34,30 @@ export function forwardableHeaders(headers: Headers): Record<string, string> {
  * (@hono/node-server's lightweight request builds one on first iteration).
  */
 export function forwardableHeaderLists(headers: Record<string, string[] | undefined>): Record<string, string> {
-  return forwardable(headers.connection?.join(', ') ?? null, (visit) => {
-    for (const name in headers) {
-      const values = headers[name];
-      if (values !== undefined) visit(name, values.join(', '));
-    }
-  });
+  const named = connectionNamed(headers.connection?.join(', ') ?? null);
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    const values = headers[name];
+    if (values !== undefined && forwardable(name, named)) out[name] = values.length === 1 ? values[0] : values.join(', ');
+  }
+  return out;
 }
 
-function forwardable(connection: string | null, each: (visit: (name: string, value: string) => void) => void): Record<string, string> {
-  const named = new Set(
-    (connection ?? '')
-      .split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  const out: Record<string, string> = {};
-  each((name, value) => {
-    // cf-* (client IP, country, ray id) describe the client to Cloudflare, not to the GPU host.
-    if (!DROPPED.has(name) && !named.has(name) && !name.startsWith('cf-')) out[name] = value;
-  });
-  return out;
+/**
+ * The headers a Connection header names beyond those dropped anyway; undefined for
+ * none, so the usual `keep-alive` or `close` costs no Set per request.
+ */
+function connectionNamed(connection: string | null): Set<string> | undefined {
+  if (!connection) return undefined;
+  let named: Set<string> | undefined;
+  for (const part of connection.split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name && !DROPPED.has(name)) (named ??= new Set()).add(name);
+  }
+  return named;
+}
+
+function forwardable(name: string, named: Set<string> | undefined): boolean {
+  // cf-* (client IP, country, ray id) describe the client to Cloudflare, not to the GPU host.
+  return !DROPPED.has(name) && !named?.has(name) && !name.startsWith('cf-');
 }

@@ -38,6 +38,31 @@ describe('checkOpenAIBody', () => {
     expect(r!.message.length).toBeLessThan(300);
   });
 
+  // The fast path before zod must pass exactly what the schemas pass; these sit on its edges.
+  it.each([
+    { path: chat, json: { model: 'm', messages, stream_options: { include_usage: true }, n: 2, temperature: 0, top_p: 1, user: 'u' } },
+    { path: chat, json: { model: 'm', messages, stream: null, max_tokens: null, stream_options: null } },
+    { path: '/v1/completions', json: { model: 'm', prompt: ['a', 'b'] } },
+    { path: '/v1/completions', json: { model: 'm', prompt: [[1, 2], [3]] } },
+    { path: '/v1/completions', json: { model: 'm', prompt: [] } },
+    { path: '/v1/embeddings', json: { model: 'm', input: [1, 'x'] } },
+    { path: '/v1/responses', json: { model: 'm', input: { any: 'thing' } } },
+  ])('passes a well-typed body to $path', ({ path, json }) => {
+    expect(refusal(path, json)).toBeUndefined();
+  });
+
+  it.each([
+    { what: 'max_tokens past a safe integer', json: { model: 'm', messages, max_tokens: 2 ** 60 }, code: 'invalid_value', param: 'max_tokens' },
+    { what: 'a fractional n', json: { model: 'm', messages, n: 1.5 }, code: 'invalid_type', param: 'n' },
+    { what: 'a temperature that overflowed to Infinity', json: JSON.parse('{"model":"m","temperature":1e999}'), code: 'invalid_type', param: 'temperature' },
+    { what: 'messages that are null', json: { model: 'm', messages: null }, code: 'invalid_type', param: 'messages' },
+    { what: 'no messages in the array', json: { model: 'm', messages: [] }, code: 'invalid_value', param: 'messages' },
+    { what: 'stream_options that are an array', json: { model: 'm', messages, stream_options: [] }, code: 'invalid_type', param: 'stream_options' },
+    { what: 'include_usage that is a string', json: { model: 'm', messages, stream_options: { include_usage: 'yes' } }, code: 'invalid_type', param: 'stream_options.include_usage' },
+  ])('still refuses $what', ({ json, code, param }) => {
+    expect(refusal(chat, json)).toMatchObject({ status: 400, code, param });
+  });
+
   it("words a wrong type as OpenAI does, naming the field and what it got", () => {
     expect(refusal(chat, { model: 'm', messages: 'hi' })?.message).toMatch(/^Invalid type for 'messages': expected an array of message objects, but got a string/);
   });

@@ -17,6 +17,7 @@ import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request
 import { checkOpenAIBody } from './request-json';
 import { requestId } from './request-id';
 import { requestModel } from './request-model';
+import { requestTarget } from './request-target';
 import { anyModel, VLLM_ROOT_POST_PATHS } from './vllm-routes';
 
 /** What the routes need of a Hub; the Hub of edge/core/hub/hub.ts is one. */
@@ -70,22 +71,17 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const observer = { metrics: opts.metrics, logger: opts.logger };
   const app = new Hono<OpenAIEnv>();
 
-  const authenticate: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
+  // Checks the key, then observes the request from there on. One middleware, not two:
+  // each layer of Hono's compose is a dispatch and a promise per request.
+  const authenticated: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
     const parsed = parseApiKey(apiKeyHeader((name) => c.req.header(name)));
     const key = parsed && parsed.tenant === tenant ? await store.verifyKey(tenant, parsed.key) : null;
     if (!key) throw invalidApiKey();
     c.set('key', key);
-    await next();
-  };
-
-  app.use('*', requestId());
-  app.use('/v1/*', authenticate);
-  for (const path of [...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, authenticate);
-  const observe: MiddlewareHandler<OpenAIEnv> = async (c, next) => {
     const obs = new RequestObservation(observer, {
       tenant,
       requestId: c.get('requestId'),
-      keyId: c.get('key').id,
+      keyId: key.id,
       method: c.req.method,
       route: c.req.path,
     });
@@ -94,7 +90,9 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     obs.answered(c.res.status, c.error);
     if (!obs.relayed) obs.finished();
   };
-  for (const path of ['/v1/*', ...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, observe);
+
+  app.use('*', requestId());
+  for (const path of ['/v1/*', ...VLLM_ROOT_POST_PATHS, '/v2/*']) app.use(path, authenticated);
 
   app.get('/v1/models', (c) => {
     const allowed = c.get('key').limits.models;
@@ -113,8 +111,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   // Relayed as bytes: routed by the body's model, or to any agent of the tenant where it names none.
   const relayed: Handler<OpenAIEnv> = async (c) => {
     const key = c.get('key');
-    const url = new URL(c.req.url);
-    const path = url.pathname + url.search;
+    const { pathname, path } = requestTarget(c.req.url);
     // Path and headers first: a request the agent could not take is refused before its body is read.
     checkRequestPath(path);
     const host = opts.fromHost?.(c.env);
@@ -124,8 +121,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     const named = requestModel(c.req.header('content-type'), body);
     // OpenAI's JSON endpoints require a model and get their field types checked here; vLLM's
     // own routes and forms default to the served model.
-    const openaiJson = named.kind === 'json' && c.req.method === 'POST' && url.pathname.startsWith('/v1/');
-    const model = openaiJson ? checkOpenAIBody(url.pathname, named.json) : (named.model ?? anyModel(hub.models(), key.limits.models));
+    const openaiJson = named.kind === 'json' && c.req.method === 'POST' && pathname.startsWith('/v1/');
+    const model = openaiJson ? checkOpenAIBody(pathname, named.json) : (named.model ?? anyModel(hub.models(), key.limits.models));
     if (key.limits.models && !key.limits.models.includes(model)) throw modelNotFound(model);
     const id = c.get('requestId');
     checkRelayHead({ method: c.req.method, path, headers, requestId: id, model });

@@ -47,6 +47,8 @@ describe('failover and timeouts', () => {
     { name: 'a URL over the path limit with 414', overrides: { path: `/v1/chat/completions?q=${'x'.repeat(MAX_REQUEST_PATH)}` }, status: 414 },
     { name: '300 headers with 431', overrides: { headers: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x-h${i}`, 'v'])) }, status: 431 },
     { name: '40 KiB of headers with 431', overrides: { headers: { 'x-big': 'v'.repeat(40 * 1024) } }, status: 431 },
+    // Fewer characters than the byte limit, more bytes as UTF-8: the Hub's quick bound must not pass it.
+    { name: '17,000 two-byte characters of headers with 431', overrides: { headers: { 'x-big': '\u00e9'.repeat(17_000) } }, status: 431 },
   ])('refuses $name before any frame is built', async ({ overrides, status }) => {
     const hub = new Hub(testHubOptions());
     const agent = await new FakeAgent().join(hub);
@@ -54,6 +56,15 @@ describe('failover and timeouts', () => {
     expect(agent.sent('request')).toHaveLength(0);
     expect(agent.closedWith).toBeUndefined();
   });
+});
+
+it('relays headers within the byte limit that its quick character bound cannot vouch for', async () => {
+  const hub = new Hub(testHubOptions());
+  const agent = await new FakeAgent().join(hub);
+  void hub.relay(testRequest({ headers: { 'x-big': 'v'.repeat(30 * 1024) } })).catch(() => {});
+  await new Promise((r) => setTimeout(r, 10));
+  expect(agent.sent('request')).toHaveLength(1);
+  hub.close();
 });
 
 describe('control messages', () => {

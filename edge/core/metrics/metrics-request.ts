@@ -24,10 +24,15 @@ export class RequestObservation {
   #reported = false;
 
   constructor(opts: RequestObserverOptions, fields: Pick<RequestRecord, 'tenant' | 'requestId' | 'keyId' | 'method' | 'route'>) {
+    const { tenant, requestId, keyId, method, route } = fields;
     this.#opts = opts;
     this.#startedAt = (opts.now ?? Date.now)();
-    this.#record = { ...fields, model: '', status: 0, promptTokens: 0, completionTokens: 0, durationSeconds: 0, endedAt: 0 };
-    opts.metrics?.requestStarted(fields.tenant);
+    // Every field from the start, so each record has one shape (no spread, no fields added later).
+    this.#record = {
+      tenant, requestId, keyId, method, route, model: '', status: 0, errorCode: undefined,
+      promptTokens: 0, completionTokens: 0, ttftSeconds: undefined, durationSeconds: 0, endedAt: 0,
+    };
+    opts.metrics?.requestStarted(tenant);
   }
 
   set model(model: string) {

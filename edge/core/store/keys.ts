@@ -62,8 +62,26 @@ export function parseSecret(kind: SecretKind, header: string | null | undefined)
   return key ? splitSecret(kind, key) : null;
 }
 
-/** An API key from `Authorization: Bearer vl-…`; an agent token is not one. */
-export const parseApiKey = (header: string | null | undefined): ParsedSecret | null => parseSecret('apiKey', header);
+/** Headers whose API key was parsed lately; beyond this the oldest is forgotten. */
+const PARSED_MEMO_SIZE = 1024;
+const parsedMemo = new Map<string, Readonly<ParsedSecret>>();
+
+/**
+ * An API key from `Authorization: Bearer vl-…`; an agent token is not one.
+ * Parsed twice per request (tenant routing, then the tenant's own check) with
+ * three regexes each: a header that parsed before is looked up instead.
+ */
+export function parseApiKey(header: string | null | undefined): Readonly<ParsedSecret> | null {
+  if (!header) return null;
+  const known = parsedMemo.get(header);
+  if (known !== undefined) return known;
+  const parsed = parseSecret('apiKey', header);
+  if (!parsed) return null;
+  if (parsedMemo.size >= PARSED_MEMO_SIZE) parsedMemo.delete(parsedMemo.keys().next().value!);
+  const frozen = Object.freeze(parsed);
+  parsedMemo.set(header, frozen);
+  return frozen;
+}
 
 /** An agent token from `Authorization: Bearer vla-…`; an API key is not one. */
 export const parseAgentToken = (header: string | null | undefined): ParsedSecret | null => parseSecret('agentToken', header);
