@@ -3,6 +3,7 @@
 // bridged, from each process's own accounting; --profile adds their top
 // functions. Not part of `npm run bench`: a minute on any machine, no pinning.
 //   npx tsx bench/request-cost.ts [--profile]      (N=requests, TOP=rows)
+// TOKENS=1000 CONC=100 N=400 measures per token instead (the relay workload's streams).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,21 +14,24 @@ import { chatBody, CHAT_PATH } from './workloads/context';
 
 const prof = process.argv.includes('--profile');
 const n = Number(process.env.N ?? 6000);
+const tokens = Number(process.env.TOKENS ?? 1);
+const concurrency = Number(process.env.CONC ?? 10);
 const logDir = mkdtempSync(join(tmpdir(), 'perreq-'));
 const sim = await startSimChild(logDir, 'sim', { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 });
 const edge = await startNodeEdgeChild(logDir, prof);
 const simUrl = String(sim.info.url);
 const { agent, target } = await attachAgent({ edgeUrl: edge.url, adminToken: edge.adminToken, tenantName: 'p', simUrl, maxInflight: 1024, logDir, name: 'agent', cpuProf: prof });
 const probes = [childProbe('sim', sim), childProbe('edge', edge.child), childProbe('agent', agent)];
-const spec = (url: string, headers: Record<string, string>, total: number) => ({ url, path: CHAT_PATH, headers, body: chatBody(1), concurrency: 10, total });
+const spec = (url: string, headers: Record<string, string>, total: number) => ({ url, path: CHAT_PATH, headers, body: chatBody(tokens), concurrency, total });
 await new Promise((r) => setTimeout(r, 500));
 for (const [name, url, headers] of [['direct', simUrl, {}], ['bridge', target.url, target.headers]] as const) {
-  await runLoad(spec(url, headers, 2000));
+  await runLoad(spec(url, headers, Math.max(concurrency, Math.min(2000, n))));
   const b = await Promise.all(probes.map((p) => p.read()));
   const r = await runLoad(spec(url, headers, n));
   const a = await Promise.all(probes.map((p) => p.read()));
   const per = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / r.ok).toFixed(0)}`).join('  ');
-  console.log(`${name}: ${r.ok}/${r.requests} ok, ${(r.ok / (r.wallMs / 1000)).toFixed(0)} req/s, µs/req: ${per}  ${r.errors.join(';')}`);
+  const perToken = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / Math.max(1, r.tokens)).toFixed(2)}`).join('  ');
+  console.log(`${name}: ${r.ok}/${r.requests} ok, ${(r.ok / (r.wallMs / 1000)).toFixed(0)} req/s, µs/req: ${per}${tokens > 1 ? `; ${(r.tokens / (r.wallMs / 1000)).toFixed(0)} tok/s, µs/token: ${perToken}, ${(r.tokens / Math.max(1, r.chunks)).toFixed(2)} tok/chunk` : ''}  ${r.errors.join(';')}`);
 }
 await closeAll([sim, edge.child, agent]);
 if (prof) {
