@@ -57,9 +57,15 @@ export function headerBytes(headers: Record<string, string>, limit = Infinity): 
 /** Checks a request head against the protocol's limits; undefined when a `request` frame may carry it. */
 export function requestHeadProblem(head: { method: string; path: string; headers: Record<string, string>; requestId: string; model?: string }): HeadProblem | undefined {
   if (head.path.length > MAX_REQUEST_PATH) return { status: 414, message: `The URL is too long: its path and query are ${head.path.length} characters, at most ${MAX_REQUEST_PATH} are relayed.` };
-  const count = Object.keys(head.headers).length;
+  let count = 0;
+  let chars = 0;
+  for (const name in head.headers) {
+    count++;
+    chars += name.length + head.headers[name].length;
+  }
   if (count > MAX_HEADER_COUNT) return { status: 431, message: `Too many request headers: ${count}, at most ${MAX_HEADER_COUNT} are relayed.` };
-  if (headerBytes(head.headers, MAX_REQUEST_HEADER_BYTES) > MAX_REQUEST_HEADER_BYTES) {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: a head far inside the limit skips encoding each header (~7 µs a request).
+  if (chars * 3 > MAX_REQUEST_HEADER_BYTES && headerBytes(head.headers, MAX_REQUEST_HEADER_BYTES) > MAX_REQUEST_HEADER_BYTES) {
     return { status: 431, message: `The request headers are too large: at most ${MAX_REQUEST_HEADER_BYTES} bytes of names and values are relayed.` };
   }
   if (head.method.length === 0 || head.method.length > MAX_REQUEST_METHOD) return { status: 400, message: 'Unsupported request method.' };

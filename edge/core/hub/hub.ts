@@ -1,32 +1,17 @@
 // The runtime-neutral Hub of one tenant: its agent connections, routing by
 // model to the least-loaded agent, and the queue of requests waiting for one.
 // Hosted by Node (one per tenant) and by a Durable Object (rebuilt after hibernation).
-import { z } from 'zod';
-import { firstIssue, MAX_HEADER_COUNT, MAX_MODEL_NAME, MAX_REQUEST_HEADER_BYTES, MAX_REQUEST_METHOD, MAX_REQUEST_PATH, requestHeadProblem, type Hello } from '../../../protocol/index';
+import { requestHeadProblem, type Hello } from '../../../protocol/index';
 import { AgentLink, type LinkEvents } from '../link/index';
-import { HELLO_TIMEOUT_MS, MAX_ATTEMPTS, MAX_QUEUE, MODEL_MEMORY_MS, QUEUE_TIMEOUT_MS, STARTUP_GRACE_MS } from '../defaults';
+import { HELLO_TIMEOUT_MS, MAX_ATTEMPTS, MAX_QUEUE, QUEUE_TIMEOUT_MS, STARTUP_GRACE_MS } from '../defaults';
+import { checkHubOptions } from './hub-options';
+import { ModelMemory } from './model-memory';
 import { agentLost, badRequestHead, clientClosed, edgeClosing, headersTooLarge, internalError, modelNotFound, noAgent, queueFull, urlTooLong } from './hub-errors';
 import type { HttpError } from '../errors';
 import type { AgentConnection, AgentInfo, AgentSocket, HubOptions, LinkMemory, RelayRequest, StreamInfo } from './hub-types';
 import { RequestRelay, type RelayHooks } from '../relay/index';
 import { WaitQueue } from './queue';
 import { type EdgeMetrics, meteredConnection, meteredSocket } from '../metrics/index';
-
-const optionsSchema = z.object({
-  tenant: z.string().min(1),
-  queueTimeoutMs: z.number().int().positive().optional(),
-  maxQueue: z.number().int().nonnegative().optional(),
-  startupGraceMs: z.number().int().nonnegative().optional(),
-  helloTimeoutMs: z.number().int().positive().optional(),
-  headTimeoutMs: z.number().int().positive().optional(),
-  drainTimeoutMs: z.number().int().positive().optional(),
-  heartbeatMs: z.number().int().positive().optional(),
-  directBodies: z.boolean().optional(),
-  schedule: z.custom<HubOptions['schedule']>((v) => typeof v === 'function', 'schedule must be a function'),
-});
-
-// Agents name their models; this bounds what churning advertisements can make the Hub hold.
-const MAX_REMEMBERED_MODELS = 4096;
 
 export class Hub {
   #tenant: string;
@@ -45,8 +30,7 @@ export class Hub {
   /** Live agents by agentId (handshake done). */
   #links = new Map<string, AgentLink>();
   #queue: WaitQueue<RequestRelay>;
-  /** When each model was last offered by an agent that since left or dropped it. */
-  #lastServed = new Map<string, number>();
+  #served: ModelMemory;
   #closed = false;
   #pumping = false;
   #pumpAgain = false;
@@ -66,15 +50,12 @@ export class Hub {
   };
 
   constructor(opts: HubOptions) {
-    const checked = optionsSchema.safeParse(opts);
-    if (!checked.success) {
-      const { path, message } = firstIssue(checked.error);
-      throw new TypeError(`Hub option ${path || '?'}: ${message}`);
-    }
+    checkHubOptions(opts);
     this.#tenant = opts.tenant;
     this.#schedule = opts.schedule;
     this.#directBodies = opts.directBodies ?? false;
     this.#now = opts.now ?? Date.now;
+    this.#served = new ModelMemory(this.#now);
     const log = opts.log ?? (() => {});
     this.#log = (line) => log(`[hub ${this.#tenant}] ${line}`);
     this.#metrics = opts.metrics;
@@ -120,7 +101,7 @@ export class Hub {
   relay(req: RelayRequest): Promise<Response> {
     const relay = new RequestRelay(req, this.#hooks);
     const response = relay.response();
-    const problem = plainlyFits(req) ? undefined : requestHeadProblem(req);
+    const problem = requestHeadProblem(req);
     if (this.#closed) relay.fail(edgeClosing());
     else if (req.signal?.aborted) relay.fail(clientClosed());
     else if (problem) relay.fail(headError(problem));
@@ -209,8 +190,7 @@ export class Hub {
   /** Some connected agent offers the model (even if busy or restarting), or one did lately. */
   #known(model: string): boolean {
     for (const link of this.#links.values()) if (link.serves(model)) return true;
-    const last = this.#lastServed.get(model);
-    return last !== undefined && this.#now() - last < MODEL_MEMORY_MS;
+    return this.#served.recent(model);
   }
 
   /** Offers waiting requests to agents; runs whenever capacity or agents appear. */
@@ -296,7 +276,7 @@ export class Hub {
   }
 
   #onChanged(link: AgentLink, previous: Hello): void {
-    this.#noteServed(previous.models.filter((model) => !link.serves(model)));
+    this.#served.note(previous.models.filter((model) => !link.serves(model)));
     this.#pump();
   }
 
@@ -304,34 +284,9 @@ export class Hub {
     const id = link.agentId!;
     if (this.#links.get(id) === link) this.#links.delete(id);
     this.#metrics?.agentDisconnected(this.#tenant, id);
-    this.#noteServed(link.hello!.models);
+    this.#served.note(link.hello!.models);
     this.#log(`agent ${id}: gone`);
   }
-
-  /** Remembers models that just stopped being offered; forgets ones past MODEL_MEMORY_MS. */
-  #noteServed(models: readonly string[]): void {
-    const now = this.#now();
-    for (const model of models) this.#lastServed.set(model, now);
-    if (this.#lastServed.size > MAX_REMEMBERED_MODELS) {
-      for (const [model, at] of this.#lastServed) if (now - at >= MODEL_MEMORY_MS) this.#lastServed.delete(model);
-    }
-  }
-}
-
-/**
- * requestHeadProblem's verdict for a head far inside every limit, without its UTF-8
- * encoding of each header (~7 µs a request): a UTF-16 unit is at most 3 bytes of UTF-8.
- */
-function plainlyFits(req: RelayRequest): boolean {
-  const { method, path, model, headers } = req;
-  if (path.length > MAX_REQUEST_PATH || method.length === 0 || method.length > MAX_REQUEST_METHOD || (model?.length ?? 0) > MAX_MODEL_NAME) return false;
-  let count = 0;
-  let chars = 0;
-  for (const name in headers) {
-    count++;
-    chars += name.length + headers[name].length;
-  }
-  return count <= MAX_HEADER_COUNT && chars * 3 <= MAX_REQUEST_HEADER_BYTES;
 }
 
 function headError(problem: { status: number; message: string }): HttpError {
