@@ -1,7 +1,7 @@
 // One agent's WebSocket as the Hub sees it: handshake, frame decoding and
-// dispatch to its streams or to stream 0 (agent-link-connection-frames.ts);
-// what goes out passes through agent-link-socket.ts.
-// Bad input closes this socket with a reason; it never throws into the host.
+// dispatch to its streams or to stream 0 (connection-frames.ts); what goes out
+// passes through link-socket.ts. Bad input closes this socket with a reason; it
+// never throws into the host.
 import {
   CloseCode,
   CONNECTION_STREAM,
@@ -18,35 +18,11 @@ import { acceptHello, helloTimedOut } from './handshake';
 import { LinkSocket } from './link-socket';
 import { StreamIds } from './stream-ids';
 import { ControlRate } from './control-rate';
+import { agentInfo } from './agent-info';
+import type { LinkEvents, LinkOptions } from './link-types';
 import { RESPONSE_HEAD_TIMEOUT_MS } from '../defaults';
 import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory, StreamInfo } from '../hub/index';
 import { type RequestRelay, RelayStream, type StreamLink } from '../relay/index';
-
-/** What a link tells the Hub. */
-export interface LinkEvents {
-  /** Handshake done (or restored): the agent may get streams. */
-  live(link: AgentLink): void;
-  /** A new hello or a drain changed what the agent offers. */
-  changed(link: AgentLink, previous: Hello): void;
-  /** A stream ended: a slot is free. */
-  capacity(link: AgentLink): void;
-  /** The socket is gone; the link's streams are being failed or retried. */
-  closed(link: AgentLink): void;
-}
-
-export interface LinkOptions {
-  schedule: (fn: () => void) => void;
-  /** HubOptions.directBodies. */
-  directBodies?: boolean;
-  now: () => number;
-  log: (line: string) => void;
-  /** HubOptions.headTimeoutMs. */
-  headTimeoutMs?: number;
-  /** HubOptions.drainTimeoutMs. */
-  drainTimeoutMs?: number;
-  /** HubOptions.heartbeatMs: the interval `welcome` asks the agent to use. */
-  heartbeatMs?: number;
-}
 
 export class AgentLink implements AgentConnection, StreamLink {
   readonly initialWindow = INITIAL_STREAM_WINDOW;
@@ -117,18 +93,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   }
 
   info(): AgentInfo {
-    const hello = this.#hello!;
-    return {
-      agentId: hello.agentId,
-      models: [...hello.models],
-      inflight: this.#streams.size,
-      maxInflight: hello.maxInflight,
-      ready: hello.ready,
-      draining: this.#draining,
-      connectedAt: this.#connectedAt,
-      gpus: hello.gpus,
-      version: hello.version,
-    };
+    return agentInfo(this.#hello!, { inflight: this.#streams.size, draining: this.#draining, connectedAt: this.#connectedAt });
   }
 
   streams(): StreamInfo[] {
@@ -139,7 +104,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   /** A host restored this socket (hibernation): live at once with the remembered hello, no handshake. */
   restore(hello: Hello, memory?: LinkMemory): void {
     const version = negotiateVersion(hello.protocol);
-    if (!version.ok) return this.#fail(version.error.closeCode, version.error.message);
+    if (!version.ok) return this.#failWith(version.error);
     if (memory) {
       this.#ids = new StreamIds(memory.nextStream);
       this.#draining = memory.draining;
@@ -153,10 +118,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   /** A fresh socket (not restored): closes it with 1008 unless its hello arrives within `ms`. */
   awaitHello(ms: number): void {
     if (this.#phase !== 'handshake') return;
-    this.#helloTimer = setTimeout(() => {
-      const err = helloTimedOut(ms);
-      this.#fail(err.closeCode, err.message);
-    }, ms);
+    this.#helloTimer = setTimeout(() => this.#failWith(helloTimedOut(ms)), ms);
   }
 
   /** Opens a stream for `relay` (the Hub checked canTake). */
@@ -188,7 +150,7 @@ export class AgentLink implements AgentConnection, StreamLink {
   /** A WebSocket-level ping or pong from the agent (Node host): counted like any heartbeat. */
   control(): void {
     if (this.#phase === 'closed') return;
-    if (!this.#rate.take()) this.#overRate();
+    if (!this.#rate.take()) this.#failWith(this.#overRate());
   }
 
   release(stream: RelayStream): void {
@@ -212,10 +174,10 @@ export class AgentLink implements AgentConnection, StreamLink {
     try {
       if (typeof data === 'string') return this.#text(data);
       const decoded = decodeFrames(data);
-      if (!decoded.ok) return this.#fail(decoded.error.closeCode, decoded.error.message);
+      if (!decoded.ok) return this.#failWith(decoded.error);
       for (const frame of decoded.value) {
         const err = this.#phase === 'handshake' ? this.#handshake(frame) : this.#receive(frame);
-        if (err) return this.#fail(err.closeCode, err.message);
+        if (err) return this.#failWith(err);
         if (this.#isClosed) return; // a stream's callback closed us (e.g. the Hub shut down)
       }
     } catch (cause) {
@@ -237,12 +199,12 @@ export class AgentLink implements AgentConnection, StreamLink {
     // Text carries heartbeats only (protocol/README.md). The Node host answers the agent's
     // heartbeat here; on Workers the runtime's auto-response answers it without waking the object.
     if (text !== 'ping') return this.#fail(CloseCode.unsupportedData, 'text message is not a heartbeat');
-    if (!this.#rate.take()) return this.#overRate();
+    if (!this.#rate.take()) return this.#failWith(this.#overRate());
     this.#socket.sendText('pong');
   }
 
-  #overRate(): void {
-    this.#fail(CloseCode.policyViolation, `too many control messages: over ${this.#rate.perSecond}/s`);
+  #overRate(): ProtocolError {
+    return new ProtocolError('ERR_RATE', `too many control messages: over ${this.#rate.perSecond}/s`, CloseCode.policyViolation);
   }
 
   #drained(): void {
@@ -273,7 +235,7 @@ export class AgentLink implements AgentConnection, StreamLink {
 
   #receive(frame: Frame): ProtocolError | undefined {
     if (frame.stream === CONNECTION_STREAM) {
-      if (!this.#rate.take()) return new ProtocolError('ERR_RATE', `too many control messages: over ${this.#rate.perSecond}/s`, CloseCode.policyViolation);
+      if (!this.#rate.take()) return this.#overRate();
       return this.#connectionFrame(frame);
     }
     const stream = this.#streams.get(frame.stream);
@@ -309,6 +271,10 @@ export class AgentLink implements AgentConnection, StreamLink {
     if (!hello) return;
     const memory: LinkMemory = { nextStream: this.#ids.reservedTo, draining: this.#draining, connectedAt: this.#connectedAt };
     this.#socket.remember(hello, memory);
+  }
+
+  #failWith(err: ProtocolError): void {
+    this.#fail(err.closeCode, err.message);
   }
 
   #fail(code: number, reason: string): void {
