@@ -6,7 +6,6 @@ import {
   controlFrame,
   fitsControlFrame,
   FrameType,
-  HOP_BY_HOP_HEADERS,
   MAX_DATA_CHUNK,
   MAX_RESPONSE_HEAD_BYTES,
   parseControl,
@@ -19,12 +18,13 @@ import {
   type ResponseHead,
   type Usage,
 } from '../../../protocol/index';
-import { HttpError, type OpenAIErrorBody } from '../errors';
+import { HttpError } from '../errors';
 import { PROMPT_TOKEN_SLACK } from '../defaults';
 import { badGateway, headTimeout, headersTooLarge, type StreamInfo } from '../hub/index';
 import { KEEP_ALIVE_COMMENT } from '../http/index';
 import type { RequestRelay } from './request-relay';
 import { RelayBody, withDirectBody } from './relay-stream-body';
+import { clientHeaders, hasNullBody, sseErrorEvent } from './response-head';
 
 /** What a stream needs from its agent connection. */
 export interface StreamLink {
@@ -46,15 +46,8 @@ export interface StreamLink {
 
 type Phase = 'opening' | 'streaming' | 'over';
 
-// RFC 9110 §7.6.1 hop-by-hop fields, plus content-length: the body is re-framed for the client.
-// Cookies too: every tenant shares the edge's hostname, so an agent's cookie would reach them all.
-const DROPPED_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'content-length', 'set-cookie', 'set-cookie2']);
 /** A response frame's JSON: the head's bytes plus quotes, colons and escapes. */
 const MAX_RESPONSE_PAYLOAD = MAX_RESPONSE_HEAD_BYTES * 2;
-const NULL_BODY_STATUSES = new Set([204, 205, 304]);
-/** RFC 9110 §5.5 field-value: visible ASCII, space, tab and obs-text. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const encoder = new TextEncoder();
 
 export class RelayStream {
   readonly id: number;
@@ -210,21 +203,10 @@ export class RelayStream {
     if (this.#phase !== 'opening') return this.#refuse('The agent sent a second response.');
     clearTimeout(this.#headTimer);
     if (head.status < 200) return this.#refuse(`The agent answered with status ${head.status}.`);
-    let headers: Headers;
-    try {
-      headers = new Headers();
-      for (const [name, value] of Object.entries(head.headers)) {
-        if (DROPPED_HEADERS.has(name.toLowerCase())) continue;
-        // Headers lets control characters through; HTTP (and Node's writeHead) does not.
-        if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for ${name}`);
-        headers.append(name, value);
-      }
-      headers.set('x-request-id', this.#relay.req.requestId);
-    } catch {
-      return this.#refuse('The agent sent an invalid response header.');
-    }
+    const headers = clientHeaders(head, this.#relay.req.requestId);
+    if (!headers) return this.#refuse('The agent sent an invalid response header.');
     this.#sse = (headers.get('content-type') ?? '').startsWith('text/event-stream');
-    const nullBody = NULL_BODY_STATUSES.has(head.status) || this.#relay.req.method === 'HEAD';
+    const nullBody = hasNullBody(head.status, this.#relay.req.method);
     this.#body = nullBody
       ? undefined
       : new RelayBody({
@@ -283,8 +265,7 @@ export class RelayStream {
   #endBodyWithError(err: HttpError): void {
     if (!this.#body) return;
     if (!this.#sse) return this.#body.fail(err);
-    const event: OpenAIErrorBody = { error: { message: err.message, type: 'api_error', param: null, code: err.code } };
-    this.#body.endWith(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+    this.#body.endWith(sseErrorEvent(err));
   }
 
   #consumed(bytes: number): void {
