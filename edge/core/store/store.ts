@@ -8,30 +8,10 @@ import { HttpError } from '../errors';
 import { isTenantName, newAgentToken, newAgentTokenId, newApiKey, newKeyId, secretHash, sha256Hex, TENANT_NAME } from './keys';
 import { RateCounters } from './rate-counters';
 import { atomically, type Sql } from './sql';
+import { UsageLedger } from './usage-ledger';
 
 export type { KeyLimits, KeyLimitsInput, ApiKeyRecord, CreatedTenant, KeyInfo, TenantRecord, UsageRow, TokenCounts, TenantStoreOptions } from './store-types';
 import type { KeyLimits, KeyLimitsInput, ApiKeyRecord, CreatedTenant, KeyInfo, TenantRecord, UsageRow, TokenCounts, TenantStoreOptions } from './store-types';
-
-interface PendingUsage {
-  keyId: string;
-  day: string;
-  model: string;
-  requests: number;
-  prompt: number;
-  completion: number;
-}
-
-const UPSERT_USAGE = `INSERT INTO usage (key_id, day, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (key_id, day) DO UPDATE SET
-    requests = requests + excluded.requests,
-    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-    completion_tokens = completion_tokens + excluded.completion_tokens`;
-
-const UPSERT_MODEL_USAGE = `INSERT INTO model_usage (key_id, day, model, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (key_id, day, model) DO UPDATE SET
-    requests = requests + excluded.requests,
-    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-    completion_tokens = completion_tokens + excluded.completion_tokens`;
 
 /** Live keys remembered per store; beyond this the oldest is dropped (and read again when used). */
 const LIVE_KEYS_MAX = 10_000;
@@ -40,10 +20,8 @@ const DAY_MS = 86_400_000;
 export class TenantStore {
   readonly #sql: Sql;
   readonly #now: () => number;
-  readonly #flushMs: number;
-  readonly #log: (line: string) => void;
-  #pending = new Map<string, PendingUsage>();
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Usage rows, written at once or batched (usageFlushMs). */
+  readonly #ledger: UsageLedger;
   /**
    * Live keys by tenant and hash. The SQLite lookup was ~10 % of the Node
    * edge's CPU per request. Only keys found live are kept (a flood of wrong
@@ -64,9 +42,10 @@ export class TenantStore {
   constructor(sql: Sql, opts: TenantStoreOptions = {}) {
     this.#sql = sql;
     this.#now = opts.now ?? Date.now;
-    this.#flushMs = opts.usageFlushMs ?? 0;
-    this.#log = opts.log ?? noLog;
-    this.counters = new RateCounters(sql, { windowMs: opts.rateWindowMs ?? RATE_WINDOW_MS, flushMs: this.#flushMs, log: this.#log });
+    const flushMs = opts.usageFlushMs ?? 0;
+    const log = opts.log ?? noLog;
+    this.#ledger = new UsageLedger(sql, { flushMs, log });
+    this.counters = new RateCounters(sql, { windowMs: opts.rateWindowMs ?? RATE_WINDOW_MS, flushMs, log });
   }
 
   now(): number {
@@ -175,7 +154,7 @@ export class TenantStore {
         'SELECT prompt_tokens + completion_tokens AS tokens FROM usage WHERE key_id = ? AND day = ?', keyId, day,
       )[0];
       tokens = row?.tokens ?? 0;
-      for (const p of this.#pending.values()) if (p.keyId === keyId && p.day === day) tokens += p.prompt + p.completion;
+      tokens += this.#ledger.pendingTokens(keyId, day);
       if (this.#today.size >= LIVE_KEYS_MAX) this.#today.clear();
       this.#today.set(keyId, tokens);
     }
@@ -197,23 +176,7 @@ export class TenantStore {
     const tokens = usage.prompt_tokens + usage.completion_tokens;
     this.counters.add(keyId, 'tokens', tokens, now);
     if (this.#todayName === day && this.#today.has(keyId)) this.#today.set(keyId, this.#today.get(keyId)! + tokens);
-    if (this.#flushMs <= 0) {
-      atomically(this.#sql, () => {
-        this.#sql.run(UPSERT_USAGE, keyId, day, 1, usage.prompt_tokens, usage.completion_tokens);
-        this.#sql.run(UPSERT_MODEL_USAGE, keyId, day, model, 1, usage.prompt_tokens, usage.completion_tokens);
-      });
-      return;
-    }
-    const slot = `${keyId}\n${day}\n${model}`;
-    let pending = this.#pending.get(slot);
-    if (!pending) {
-      pending = { keyId, day, model, requests: 0, prompt: 0, completion: 0 };
-      this.#pending.set(slot, pending);
-    }
-    pending.requests += 1;
-    pending.prompt += usage.prompt_tokens;
-    pending.completion += usage.completion_tokens;
-    this.#scheduleFlush();
+    this.#ledger.add(keyId, day, model, usage);
   }
 
   /** The UTC date of `ms` as YYYY-MM-DD, formatted once per day rather than per request. */
@@ -225,36 +188,10 @@ export class TenantStore {
     return this.#dayName;
   }
 
-  /** Writes the usage counted in memory, in one transaction. */
+  /** Writes the usage and rate counts held in memory. */
   flushUsage(): void {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
     this.counters.flush();
-    if (this.#pending.size === 0) return;
-    const rows = [...this.#pending.values()];
-    atomically(this.#sql, () => {
-      for (const r of rows) {
-        this.#sql.run(UPSERT_USAGE, r.keyId, r.day, r.requests, r.prompt, r.completion);
-        this.#sql.run(UPSERT_MODEL_USAGE, r.keyId, r.day, r.model, r.requests, r.prompt, r.completion);
-      }
-    });
-    this.#pending.clear();
-  }
-
-  #flushSafely(): void {
-    try {
-      this.flushUsage();
-    } catch (err) {
-      this.#log(`writing usage failed, will retry: ${String(err)}`);
-      this.#scheduleFlush();
-    }
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushTimer !== undefined) return;
-    this.#flushTimer = setTimeout(() => this.#flushSafely(), this.#flushMs);
-    // The timer must not hold a Node process open (Workers timers have no unref).
-    (this.#flushTimer as { unref?: () => void }).unref?.();
+    this.#ledger.flush();
   }
 
   /**
