@@ -4,7 +4,7 @@
 // error the client sees, and requests not yet answered are served on the new link.
 // Node host: it takes --heartbeat, so the bound is seconds, not the default 45 s.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FaultProxy } from './support/fault-proxy';
 import { type Child } from './support/processes';
 import { bounded } from './support/rogue-agent';
@@ -89,9 +89,17 @@ describe('faults on the agent link (node edge, through a fault proxy)', () => {
     ['delayed by 20 ms a chunk', { kind: 'delay' as const, ms: 20 }],
     ['trickled at 64 KiB/s', { kind: 'trickle' as const, bytesPerS: 64 * 1024 }],
   ])('relays whole answers over a link %s', async (_name, mode) => {
+    const cutAt = Date.now();
     proxy.cut(); // new connections only: the agent redials through the slow path
     proxy.set(mode);
     try {
+      // The model stays listed until the edge sees the cut, so wait for the redialled link itself:
+      // a request placed on the dying one ends "agent disconnected" (a loaded CI run saw it).
+      await vi.waitFor(async () => {
+        const r = await fetch(`${edge.url}/admin/v1/tenants/${tenant.tenant}/agents`, { headers: { authorization: `Bearer ${edge.adminToken}` } });
+        const { data } = (await r.json()) as { data: { connectedAt: number; ready: boolean }[] };
+        if (!(data.length === 1 && data[0].connectedAt >= cutAt && data[0].ready)) throw new Error(`agents: ${JSON.stringify(data)}`);
+      }, { timeout: 20_000, interval: 100 });
       await waitForModel(edge, tenant);
       const stream = (await bounded(client.chat.completions.create({ model: MODEL, stream: true, max_tokens: 50, ignore_eos: true, messages: [{ role: 'user', content: 'slow link' }] } as never), 'stream start')) as unknown as AsyncIterable<Chunk>;
       let n = 0;
