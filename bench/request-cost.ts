@@ -12,6 +12,12 @@ import { topFunctions } from './profile-summary';
 import { attachAgent, childProbe, closeAll, startNodeEdgeChild, startSimChild } from './stack';
 import { chatBody, CHAT_PATH } from './workloads/context';
 
+/** Read and write syscalls so far (/proc/PID/io): writes per request show what coalesces and what does not. */
+const syscalls = (pid: number) => {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { r: Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0), w: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
+};
+
 const prof = process.argv.includes('--profile');
 const n = Number(process.env.N ?? 6000);
 const tokens = Number(process.env.TOKENS ?? 1);
@@ -26,12 +32,17 @@ const spec = (url: string, headers: Record<string, string>, total: number) => ({
 await new Promise((r) => setTimeout(r, 500));
 for (const [name, url, headers] of [['direct', simUrl, {}], ['bridge', target.url, target.headers]] as const) {
   await runLoad(spec(url, headers, Math.max(concurrency, Math.min(2000, n))));
+  const pids = [sim.pid, edge.child.pid, agent.pid];
   const b = await Promise.all(probes.map((p) => p.read()));
+  const sb = pids.map(syscalls);
   const r = await runLoad(spec(url, headers, n));
   const a = await Promise.all(probes.map((p) => p.read()));
+  const sa = pids.map(syscalls);
+  const sys = probes.map((p, i) => `${p.name} ${((sa[i].r - sb[i].r) / r.ok).toFixed(2)}r/${((sa[i].w - sb[i].w) / r.ok).toFixed(2)}w`).join('  ');
   const per = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / r.ok).toFixed(0)}`).join('  ');
   const perToken = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / Math.max(1, r.tokens)).toFixed(2)}`).join('  ');
   console.log(`${name}: ${r.ok}/${r.requests} ok, ${(r.ok / (r.wallMs / 1000)).toFixed(0)} req/s, µs/req: ${per}${tokens > 1 ? `; ${(r.tokens / (r.wallMs / 1000)).toFixed(0)} tok/s, µs/token: ${perToken}, ${(r.tokens / Math.max(1, r.chunks)).toFixed(2)} tok/chunk` : ''}  ${r.errors.join(';')}`);
+  console.log(`  syscalls/req: ${sys}`);
 }
 await closeAll([sim, edge.child, agent]);
 if (prof) {
