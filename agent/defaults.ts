@@ -70,3 +70,12 @@ export const MODELS_RETRY_MS = 2_000;
  * terminationGracePeriodSeconds (30 s); systemd waits 90 s before SIGKILL.
  */
 export const DRAIN_GRACE_MS = 30_000;
+
+/**
+ * Longest the agent holds a response head waiting for the first body bytes, so
+ * head and first chunk cross the link in one message and reach the client in
+ * one write (one wake-up and one syscall less per hop and request; issue 17).
+ * vLLM sends its head before prefill; a client can do nothing with a head
+ * alone, and 5 ms is well under a token's time at any batch size.
+ */
+export const HEAD_HOLD_MS = 5;

@@ -189,9 +189,9 @@ export class LinkRelay implements StreamHandler {
       response: (status, resHeaders, source) => {
         meter?.response(status);
         const contentType = resHeaders['content-type'];
-        sink.send(controlFrame('response', stream.id, { status, headers: responseFrameHeaders(resHeaders) }));
         stream.pump = new ResponsePump({
           stream: stream.id,
+          head: controlFrame('response', stream.id, { status, headers: responseFrameHeaders(resHeaders) }),
           source,
           tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, strip),
           window: stream.send,
@@ -239,6 +239,8 @@ export class LinkRelay implements StreamHandler {
   /** Ends a stream with `error`; the edge answers the client or retries elsewhere. `detail` is for the local log only. */
   #fail(stream: Stream, error: { code: string; message: string; status?: number; retry?: boolean }, detail = error.message): void {
     if (!this.#streams.has(stream.id)) return;
+    // A head still held goes first: the edge has the upstream's status for a stream that already had one.
+    stream.pump?.sendHead();
     stream.meter?.fail(error.code, error.status);
     this.#opts.sink.send(controlFrame('error', stream.id, { ...error, message: error.message.slice(0, 4096) }));
     this.#opts.log(`stream ${stream.id} (${stream.head.requestId}): ${error.code}: ${detail}`);

@@ -1,13 +1,19 @@
 // Moves one upstream response body into `data` frames, never past the stream's
 // credit and never while the socket is backed up: it pauses the upstream body
 // instead, so a slow client costs memory at neither the edge nor the agent.
-import { controlFrame, FrameType, MAX_DATA_CHUNK, type SendWindow, type Usage } from '../../protocol/index';
+// The response head waits for the first body bytes (at most HEAD_HOLD_MS), so
+// both go out in one message.
+import { controlFrame, FrameType, MAX_DATA_CHUNK, type Frame, type SendWindow, type Usage } from '../../protocol/index';
+import { HEAD_HOLD_MS } from '../defaults';
 import type { FrameSink } from '../link/index';
 import type { BodySource } from './upstream';
 import type { UsageTap } from './usage-tap';
 
 export interface ResponsePumpOptions {
   stream: number;
+  /** The `response` frame: sent with the first data frame, the end, or after HEAD_HOLD_MS, whichever is first. */
+  head: Frame;
+  holdMs?: number;
   /** Pauses and resumes the upstream body; its bytes come in through data()/end()/error(). */
   source: BodySource;
   tap: UsageTap;
@@ -24,9 +30,24 @@ export class ResponsePump {
   #ended = false;
   #done = false;
   #paused = false;
+  #head: Frame | undefined;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: ResponsePumpOptions) {
     this.#opts = opts;
+    this.#head = opts.head;
+    this.#holdTimer = setTimeout(() => this.sendHead(), opts.holdMs ?? HEAD_HOLD_MS);
+    this.#holdTimer.unref?.();
+  }
+
+  /** Sends the held `response` frame now, if it has not gone yet. */
+  sendHead(): void {
+    const head = this.#head;
+    if (!head) return;
+    this.#head = undefined;
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    if (!this.#done) this.#opts.sink.send(head);
   }
 
   /** A chunk of the upstream body. */
@@ -61,6 +82,7 @@ export class ResponsePump {
   pump(): void {
     if (this.#done) return;
     const { sink, window, stream } = this.#opts;
+    if (this.#head && (this.#ended || this.#queue.length > 0)) this.sendHead();
     while (this.#queue.length > 0 && !sink.congested) {
       const head = this.#queue[0];
       const n = window.allowance(Math.min(head.byteLength, MAX_DATA_CHUNK));
@@ -84,6 +106,13 @@ export class ResponsePump {
   stop(): void {
     this.#done = true;
     this.#queue = [];
+    this.#clearHead();
+  }
+
+  #clearHead(): void {
+    this.#head = undefined;
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
   }
 
   #setPaused(paused: boolean): void {
@@ -95,8 +124,11 @@ export class ResponsePump {
 
   #finish(outcome: { usage?: Usage; error?: Error }): void {
     if (this.#done) return;
+    // An upstream that breaks off before any byte still gets its head to the edge before the error.
+    if (outcome.error) this.sendHead();
     this.#done = true;
     this.#queue = [];
+    this.#clearHead();
     this.#opts.onDone(outcome);
   }
 }
