@@ -25,9 +25,9 @@ const headerRecord = fc.oneof(
   fc.constant({ big: 'é'.repeat(MAX_RESPONSE_HEAD_BYTES / 2 - 10) }),
   edgy,
 );
-const keys = ['method', 'path', 'headers', 'requestId', 'model', 'status', 'usage', 'code', 'message', 'retry', 'bytes', 'reason', 't', 'extra'];
+const keys = ['usageHint', 'method', 'path', 'headers', 'requestId', 'model', 'status', 'usage', 'code', 'message', 'retry', 'bytes', 'reason', 't', 'extra'];
 const payload = fc.oneof(
-  fc.record(Object.fromEntries(keys.map((k) => [k, k === 'headers' ? headerRecord : k === 'usage' ? fc.oneof(fc.record({ prompt_tokens: edgy, completion_tokens: edgy }, { requiredKeys: [] }), edgy) : edgy])), { requiredKeys: [] }),
+  fc.record(Object.fromEntries(keys.map((k) => [k, k === 'usageHint' ? fc.constantFrom('as-sent', 'ask', 'other', undefined) : k === 'headers' ? headerRecord : k === 'usage' ? fc.oneof(fc.record({ prompt_tokens: edgy, completion_tokens: edgy }, { requiredKeys: [] }), edgy) : edgy])), { requiredKeys: [] }),
   fc.jsonValue(),
 );
 

@@ -5,6 +5,7 @@
 // anything else gives undefined and goes to zod, which words the error. The
 // property test in control-fast.test.ts holds the two to each other.
 import type { ControlTypeName } from './frame-types';
+import type { UsageHint } from './usage-hint';
 import {
   headerBytes,
   MAX_HEADER_COUNT,
@@ -62,14 +63,18 @@ function timestamp(v: unknown): { t: number } | undefined {
 export const fastControl: Partial<Record<ControlTypeName, (json: unknown) => unknown>> = {
   request(v) {
     if (!isObject(v)) return undefined;
-    const { method, path, requestId, model } = v;
+    const { method, path, requestId, model, usageHint } = v;
     if (typeof method !== 'string' || method.length < 1 || method.length > MAX_REQUEST_METHOD) return undefined;
     if (typeof path !== 'string' || path.length < 1 || path.length > MAX_REQUEST_PATH) return undefined;
     if (typeof requestId !== 'string' || requestId.length > MAX_REQUEST_ID) return undefined;
     if (!optionalString(model, MAX_MODEL_NAME)) return undefined;
+    if (usageHint !== undefined && usageHint !== 'as-sent' && usageHint !== 'ask') return undefined;
     const h = headers(v.headers, MAX_REQUEST_HEADER_BYTES);
     if (!h) return undefined;
-    return model === undefined ? { method, path, headers: h, requestId } : { method, path, headers: h, requestId, model };
+    const head: { method: string; path: string; headers: Record<string, string>; requestId: string; model?: string; usageHint?: UsageHint } = { method, path, headers: h, requestId };
+    if (model !== undefined) head.model = model as string;
+    if (usageHint !== undefined) head.usageHint = usageHint;
+    return head;
   },
   response(v) {
     if (!isObject(v) || !isInt(v.status) || v.status < 100 || v.status > 599) return undefined;

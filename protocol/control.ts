@@ -16,6 +16,7 @@ import {
   MAX_RESPONSE_HEAD_BYTES,
 } from './limits';
 import { fastControl } from './control-fast';
+import { USAGE_HINTS, type UsageHint } from './usage-hint';
 import { firstIssue } from './zod-issue';
 
 /** Header fields, at most MAX_HEADER_COUNT of them and `maxBytes` of names and values. */
@@ -55,6 +56,8 @@ export const controlSchemas = {
     headers: headers(MAX_REQUEST_HEADER_BYTES),
     requestId: z.string().max(MAX_REQUEST_ID),
     model: z.string().max(MAX_MODEL_NAME).optional(),
+    /** What the agent must do for usage (protocol/usage-hint.ts); absent: it reads the body. */
+    usageHint: z.enum(USAGE_HINTS as [UsageHint, ...UsageHint[]]).optional(),
   }),
   response: z.object({
     status: z.number().int().min(100).max(599),

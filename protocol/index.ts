@@ -13,3 +13,4 @@ export * from './bytes';
 export * from './stream-table';
 export * from './zod-issue';
 export * from './close-reason';
+export * from './usage-hint';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { usageHint } from '../../protocol/index';
 import { createUsageTap, JsonUsageTap, planUsage, splitEvents, SseUsageTap, type UsageTap } from './usage-tap';
 
 // Recorded shape of vLLM 0.x /v1/chat/completions streaming with include_usage.
@@ -62,6 +63,38 @@ describe('planUsage', () => {
     const plan = planUsage(head, bytes);
     expect(plan.strip).toBe(false);
     expect(plan.body).toBe(bytes);
+  });
+});
+
+describe('planUsage with the edge\'s hint', () => {
+  const bodies = [
+    '{"model":"m","stream":true,"messages":[]}',
+    '{"stream":true,"seed":12345678901234567890}\n \t',
+    '{"stream":true,"stream_options":{"include_usage":false}}',
+    '{"stream":true,"stream_options":null}',
+    '{"stream":true,"stream_options":{"include_usage":true}}',
+    '{"stream":true,"stream_options":{"continuous_usage_stats":true}}',
+    '{"stream":false,"messages":[{"content":"\\"stream\\": true"}]}',
+    '{"messages":[{"role":"user","content":"é ✓"}],"stream":true}',
+  ];
+  it.each(bodies.flatMap((b) => ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'].map((p) => [p, b])))(
+    '%s %s: the hinted plan is the plan the agent makes by reading the body',
+    (path, body) => {
+      const head = { method: 'POST', path };
+      const bytes = Buffer.from(body);
+      const hint = usageHint('POST', path, JSON.parse(body));
+      const read = planUsage(head, bytes);
+      const hinted = planUsage({ ...head, usageHint: hint }, bytes);
+      expect(hinted.strip).toBe(read.strip);
+      expect(Buffer.from(hinted.body).toString()).toBe(Buffer.from(read.body).toString());
+      // The body was not re-read for the hints the edge gives: `as-sent` keeps the very bytes.
+      if (hint === 'as-sent') expect(hinted.body).toBe(bytes);
+    },
+  );
+
+  it('falls back to reading the body when an `ask` hint meets a body that does not end in }', () => {
+    const bytes = Buffer.from('[1]');
+    expect(planUsage({ method: 'POST', path: '/v1/completions', usageHint: 'ask' }, bytes)).toEqual({ body: bytes, strip: false });
   });
 });
 

@@ -1,7 +1,7 @@
 // Token usage for `end {usage}` without changing what the client receives:
 // streamed requests are made to report usage (stream_options.include_usage) and
 // the extra usage event is cut from the stream again; JSON bodies are read at the end.
-import type { RequestHead, Usage } from '../../protocol/index';
+import { STREAM_OPTIONS_PATHS, type RequestHead, type Usage } from '../../protocol/index';
 
 /** Reads usage from a response body as it passes through; may rewrite SSE. */
 export interface UsageTap {
@@ -19,8 +19,6 @@ export interface UsagePlan {
   strip: boolean;
 }
 
-/** vLLM accepts stream_options on these two routes only; other routes reject unknown fields. */
-const STREAM_OPTIONS_PATHS = new Set(['/v1/chat/completions', '/v1/completions']);
 /** JSON bodies up to this size are parsed whole; larger ones (embeddings of big batches) are scanned from the tail. */
 const JSON_PARSE_MAX = 1024 * 1024;
 /** vLLM writes usage after choices/data, so it lies within the last few KiB of a big body. */
@@ -31,8 +29,14 @@ const SSE_EVENT_MAX = 1024 * 1024;
 const encoder = new TextEncoder();
 
 /** Decides whether the upstream request must ask for usage, and rewrites its body if so. */
-export function planUsage(head: Pick<RequestHead, 'method' | 'path'>, body: Uint8Array): UsagePlan {
+export function planUsage(head: Pick<RequestHead, 'method' | 'path' | 'usageHint'>, body: Uint8Array): UsagePlan {
   const untouched = { body, strip: false };
+  // The edge parsed the body already and says what it needs (protocol/usage-hint.ts).
+  if (head.usageHint === 'as-sent') return untouched;
+  if (head.usageHint === 'ask') {
+    const spliced = appendIncludeUsage(body);
+    if (spliced) return { body: spliced, strip: true };
+  }
   if (head.method !== 'POST' || !STREAM_OPTIONS_PATHS.has(head.path.split('?')[0])) return untouched;
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   // Cheap pre-check (memmem) so a large non-streamed body, e.g. base64 images, is never parsed.
@@ -54,6 +58,19 @@ export function planUsage(head: Pick<RequestHead, 'method' | 'path'>, body: Uint
   }
   json.stream_options = { ...options, include_usage: true };
   return { body: encoder.encode(JSON.stringify(json)), strip: true };
+}
+
+const INCLUDE_USAGE = Buffer.from(',"stream_options":{"include_usage":true}}');
+
+/** `{…}` with include_usage added before its closing brace, as bytes; undefined if the body does not end in `}`. */
+function appendIncludeUsage(body: Uint8Array): Uint8Array | undefined {
+  let end = body.byteLength;
+  while (end > 0 && (body[end - 1] === 0x20 || body[end - 1] === 0x0a || body[end - 1] === 0x0d || body[end - 1] === 0x09)) end--;
+  if (end < 2 || body[end - 1] !== 0x7d) return undefined;
+  const out = Buffer.allocUnsafe(end - 1 + INCLUDE_USAGE.byteLength);
+  out.set(body.subarray(0, end - 1), 0);
+  out.set(INCLUDE_USAGE, end - 1);
+  return out;
 }
 
 /** The tap for a response, by its content type. */

@@ -222,6 +222,19 @@ describe('OpenAI routes of one tenant', () => {
     );
   });
 
+  it.each([
+    ['a stream that did not ask for usage', '/v1/chat/completions', { stream: true }, 'ask'],
+    ['a stream that asked for usage', '/v1/completions', { stream: true, stream_options: { include_usage: true } }, 'as-sent'],
+    ['a request that is not streamed', '/v1/chat/completions', { stream: false }, 'as-sent'],
+    ['a stream whose stream_options the agent must rewrite', '/v1/chat/completions', { stream: true, stream_options: { include_usage: false } }, undefined],
+    ['a route without stream_options', '/v1/embeddings', { stream: true, input: 'x' }, 'as-sent'],
+  ])('tells the agent what %s needs for usage, so it need not parse the body again', async (_why, path, fields, hint) => {
+    const agent = await serve(echo);
+    const res = await post(path, { model: MODEL, messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', ...fields });
+    expect(res.status).toBe(200);
+    expect(agent.requests[0].head.usageHint).toBe(hint);
+  });
+
   it('relays any other POST /v1/* path as is', async () => {
     const agent = await serve(echo);
     const res = await post('/v1/audio/whatever', { model: MODEL });

@@ -1,7 +1,7 @@
 // The OpenAI-compatible API of ONE tenant: checks the key, the body and the
 // key's limits, then relays the request through the tenant's Hub unchanged.
 import { Hono, type Handler, type MiddlewareHandler } from 'hono';
-import type { Usage } from '../../../protocol/index';
+import { usageHint, type Usage } from '../../../protocol/index';
 import { apiKeyHeader } from './api-key-header';
 import { invalidApiKey, notFound, onError } from './error-handler';
 import { forwardableHeaders } from './forward-headers';
@@ -146,6 +146,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       body,
       model,
       requestId: id,
+      // The agent need not parse the body again to ask vLLM for usage (protocol/usage-hint.ts).
+      usageHint: openaiJson ? usageHint(c.req.method, pathname, named.json as Record<string, unknown>) : undefined,
       signal: host?.signal ?? c.req.raw.signal,
       onUsage: (usage) => {
         obs.usage(usage);

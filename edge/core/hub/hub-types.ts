@@ -1,6 +1,6 @@
 // The contract between the runtime-neutral Hub and the two hosts (Node, Cloudflare)
 // and between the Hub and the HTTP routes. No runtime APIs here.
-import type { Hello, Usage } from '../../../protocol/index';
+import type { Hello, Usage, UsageHint } from '../../../protocol/index';
 import type { EdgeMetrics } from '../metrics/index';
 
 /** One agent WebSocket as a host sees it (ws on Node, a hibernatable WebSocket on Workers). */
@@ -63,6 +63,8 @@ export interface RelayRequest {
   /** Routing key: the `model` field of the body. */
   model: string;
   requestId: string;
+  /** What the agent must do for token usage, from the body the edge parsed; absent: the agent reads the body. */
+  usageHint?: UsageHint;
   /** Aborts when the client goes away: the Hub sends `cancel` to the agent. */
   signal?: ClientSignal;
   /** Called once with the agent's reported usage when the stream ends normally. */

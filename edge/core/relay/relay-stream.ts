@@ -84,9 +84,9 @@ export class RelayStream {
 
   /** Sends `request`, then as much of the body as credit allows. */
   start(): void {
-    const { method, path, headers, requestId, model, body } = this.#relay.req;
+    const { method, path, headers, requestId, model, usageHint, body } = this.#relay.req;
     this.#requestBytes = body.byteLength;
-    const head = controlFrame('request', this.id, { method, path, headers, requestId, model });
+    const head = controlFrame('request', this.id, { method, path, headers, requestId, model, usageHint });
     // The Hub checked the head's parts; JSON escaping may still grow it past a frame.
     if (!fitsControlFrame(head.payload)) {
       this.#close();
