@@ -58,4 +58,27 @@ describe('ResponseCloseSignal over a real Node server', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(calls).toEqual(['closed aborted=false']);
   });
+
+  it('calls every listener once, the first and the later ones alike, and none removed', async () => {
+    const calls: string[] = [];
+    const s = await serve((res) => {
+      const signal = new ResponseCloseSignal(res);
+      const first = () => calls.push('first');
+      const second = () => calls.push('second');
+      const third = () => calls.push('third');
+      signal.addEventListener('abort', first);
+      signal.addEventListener('abort', first); // a second add of the same listener is ignored
+      signal.addEventListener('abort', second);
+      signal.addEventListener('abort', third);
+      signal.removeEventListener('abort', second);
+      signal.removeEventListener('abort', first);
+      signal.addEventListener('abort', first);
+    });
+    server = s.server;
+    rawRequest(s.port).on('error', () => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    server!.closeAllConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls.sort()).toEqual(['first', 'third']);
+  });
 });

@@ -24,6 +24,8 @@ interface Resolvers {
   reject(err: HttpError): void;
 }
 
+const NONE: ReadonlySet<object> = new Set();
+
 export class RequestRelay {
   readonly req: RelayRequest;
   /** Streams opened for this request so far. */
@@ -31,7 +33,11 @@ export class RequestRelay {
   /** The attempt in progress, if any (none while queued). */
   stream: RelayStream | undefined;
   /** Agent connections that refused this request (their upstream is down): not picked again for it. */
-  readonly avoid = new Set<object>();
+  get avoid(): ReadonlySet<object> {
+    return this.#avoid ?? NONE;
+  }
+  /** Made at the first refusal: a held stream carries no Set (issue 17, memory per stream). */
+  #avoid: Set<object> | undefined;
   /** When it last went into the queue (ms); 0 when not waiting (metrics: queue wait). */
   queuedAt = 0;
   #sawData = false;
@@ -101,7 +107,7 @@ export class RequestRelay {
   /** The attempt's agent could not reach its upstream; no byte of the request reached a model server. */
   refused(link: object, err: HttpError): void {
     this.stream = undefined;
-    this.avoid.add(link);
+    (this.#avoid ??= new Set()).add(link);
     if (!this.#done) this.#hooks.failover(this, err);
   }
 
