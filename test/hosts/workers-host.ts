@@ -225,7 +225,7 @@ async function findWorkerUrl(pgid: number, proxyPort: number): Promise<string> {
 }
 
 /** The TCP ports each process of group `pgid` listens on (from /proc; Linux only). */
-function listeningPortsByPid(pgid: number): Map<number, number[]> {
+export function listeningPortsByPid(pgid: number): Map<number, number[]> {
   const ports = new Map<number, number[]>();
   const socketOwner = new Map<string, number>();
   for (const pid of groupPids(pgid)) {
