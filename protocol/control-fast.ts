@@ -5,9 +5,9 @@
 // anything else gives undefined and goes to zod, which words the error. The
 // property test in control-fast.test.ts holds the two to each other.
 import type { ControlTypeName } from './frame-types';
-import type { UsageHint } from './usage-hint';
+import { USAGE_HINTS, type UsageHint } from './usage-hint';
 import {
-  headerBytes,
+  headersOverBytes,
   MAX_HEADER_COUNT,
   MAX_MODEL_NAME,
   MAX_REQUEST_HEADER_BYTES,
@@ -37,8 +37,7 @@ function headers(v: unknown, maxBytes: number): Record<string, string> | undefin
     chars += name.length + value.length;
   }
   if (count > MAX_HEADER_COUNT) return undefined;
-  // A UTF-16 unit is at most 3 bytes of UTF-8: only a head near the limit is encoded to count.
-  if (chars * 3 > maxBytes && headerBytes(out, maxBytes) > maxBytes) return undefined;
+  if (headersOverBytes(out, chars, maxBytes)) return undefined;
   return out;
 }
 
@@ -68,12 +67,12 @@ export const fastControl: Partial<Record<ControlTypeName, (json: unknown) => unk
     if (typeof path !== 'string' || path.length < 1 || path.length > MAX_REQUEST_PATH) return undefined;
     if (typeof requestId !== 'string' || requestId.length > MAX_REQUEST_ID) return undefined;
     if (!optionalString(model, MAX_MODEL_NAME)) return undefined;
-    if (usageHint !== undefined && usageHint !== 'as-sent' && usageHint !== 'ask') return undefined;
+    if (usageHint !== undefined && !USAGE_HINTS.includes(usageHint as UsageHint)) return undefined;
     const h = headers(v.headers, MAX_REQUEST_HEADER_BYTES);
     if (!h) return undefined;
     const head: { method: string; path: string; headers: Record<string, string>; requestId: string; model?: string; usageHint?: UsageHint } = { method, path, headers: h, requestId };
     if (model !== undefined) head.model = model as string;
-    if (usageHint !== undefined) head.usageHint = usageHint;
+    if (usageHint !== undefined) head.usageHint = usageHint as UsageHint;
     return head;
   },
   response(v) {

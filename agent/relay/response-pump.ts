@@ -44,9 +44,7 @@ export class ResponsePump {
   sendHead(): void {
     const head = this.#head;
     if (!head) return;
-    this.#head = undefined;
-    clearTimeout(this.#holdTimer);
-    this.#holdTimer = undefined;
+    this.#clearHead();
     if (!this.#done) this.#opts.sink.send(head);
   }
 

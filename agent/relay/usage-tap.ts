@@ -1,7 +1,7 @@
 // Token usage for `end {usage}` without changing what the client receives:
 // streamed requests are made to report usage (stream_options.include_usage) and
 // the extra usage event is cut from the stream again; JSON bodies are read at the end.
-import { STREAM_OPTIONS_PATHS, type RequestHead, type Usage } from '../../protocol/index';
+import { STREAM_OPTIONS_PATHS, usageHint, type RequestHead, type Usage } from '../../protocol/index';
 
 /** Reads usage from a response body as it passes through; may rewrite SSE. */
 export interface UsageTap {
@@ -31,33 +31,31 @@ const encoder = new TextEncoder();
 /** Decides whether the upstream request must ask for usage, and rewrites its body if so. */
 export function planUsage(head: Pick<RequestHead, 'method' | 'path' | 'usageHint'>, body: Uint8Array): UsagePlan {
   const untouched = { body, strip: false };
-  // The edge parsed the body already and says what it needs (protocol/usage-hint.ts).
+  // The edge parsed the body already and says what it needs (protocol/usage-hint.ts);
+  // without its hint (or with a body the splice cannot take) the agent reads the body.
   if (head.usageHint === 'as-sent') return untouched;
-  if (head.usageHint === 'ask') {
-    const spliced = appendIncludeUsage(body);
-    if (spliced) return { body: spliced, strip: true };
-  }
-  if (head.method !== 'POST' || !STREAM_OPTIONS_PATHS.has(head.path.split('?')[0])) return untouched;
+  const spliced = head.usageHint === 'ask' ? appendIncludeUsage(body) : undefined;
+  if (spliced) return { body: spliced, strip: true };
+  const pathname = head.path.split('?')[0];
+  if (head.method !== 'POST' || !STREAM_OPTIONS_PATHS.has(pathname)) return untouched;
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   // Cheap pre-check (memmem) so a large non-streamed body, e.g. base64 images, is never parsed.
   if (!bytes.includes('"stream"')) return untouched;
-  let json: { stream?: unknown; stream_options?: { include_usage?: unknown; continuous_usage_stats?: unknown } | null };
+  let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch {
     return untouched; // vLLM will answer 400 itself
   }
-  if (json === null || typeof json !== 'object' || json.stream !== true) return untouched;
-  const options = json.stream_options;
-  // continuous_usage_stats puts usage in every chunk: forward as asked and read the last.
-  if (options?.include_usage === true || options?.continuous_usage_stats === true) return untouched;
-  if (options === undefined) {
-    // Splice rather than re-serialise: JSON.stringify would round integers beyond 2^53 (e.g. a seed).
-    const text = bytes.toString('utf8').trimEnd();
-    return { body: encoder.encode(`${text.slice(0, -1)},"stream_options":{"include_usage":true}}`), strip: true };
-  }
-  json.stream_options = { ...options, include_usage: true };
-  return { body: encoder.encode(JSON.stringify(json)), strip: true };
+  if (json === null || typeof json !== 'object') return untouched;
+  const hint = usageHint(head.method, pathname, json as Record<string, unknown>);
+  if (hint === 'as-sent') return untouched;
+  // Splice rather than re-serialise: JSON.stringify would round integers beyond 2^53 (e.g. a seed).
+  const added = hint === 'ask' ? appendIncludeUsage(body) : undefined;
+  if (added) return { body: added, strip: true };
+  const rewritten = json as { stream_options?: unknown };
+  rewritten.stream_options = { ...(rewritten.stream_options as object | null), include_usage: true };
+  return { body: encoder.encode(JSON.stringify(rewritten)), strip: true };
 }
 
 const INCLUDE_USAGE = Buffer.from(',"stream_options":{"include_usage":true}}');

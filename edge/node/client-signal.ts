@@ -8,10 +8,8 @@ import type { ClientSignal } from '../core/hub/index';
 /** Aborts, as node-server's signal does, when the response closes before it finished. */
 export class ResponseCloseSignal implements ClientSignal {
   readonly #out: ServerResponse;
-  /** listener → its 'close' handler; made at the first listener other than the usual one. */
-  #listeners: Map<() => void, () => void> | undefined;
-  /** The usual case, one listener (the Hub's): no Map per request (issue 17, memory per stream). */
-  #one: { listener: () => void; onClose: () => void } | undefined;
+  /** Each listener with its 'close' handler; usually one (the Hub's), so an array, not a Map (issue 17, memory per stream). */
+  #listeners: { listener: () => void; onClose: () => void }[] = [];
 
   constructor(out: ServerResponse) {
     this.#out = out;
@@ -23,13 +21,12 @@ export class ResponseCloseSignal implements ClientSignal {
 
   /** Listeners run at most once (`once` is implied). */
   addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
-    if (this.#one?.listener === listener || this.#listeners?.has(listener)) return;
+    if (this.#listeners.some((l) => l.listener === listener)) return;
     const onClose = () => {
       this.#forget(listener);
       if (!this.#out.writableFinished) listener();
     };
-    if (!this.#one) this.#one = { listener, onClose };
-    else (this.#listeners ??= new Map()).set(listener, onClose);
+    this.#listeners.push({ listener, onClose });
     this.#out.once('close', onClose);
   }
 
@@ -40,13 +37,7 @@ export class ResponseCloseSignal implements ClientSignal {
 
   /** Drops a listener; returns its 'close' handler, if it had one. */
   #forget(listener: () => void): (() => void) | undefined {
-    if (this.#one?.listener === listener) {
-      const { onClose } = this.#one;
-      this.#one = undefined;
-      return onClose;
-    }
-    const onClose = this.#listeners?.get(listener);
-    this.#listeners?.delete(listener);
-    return onClose;
+    const at = this.#listeners.findIndex((l) => l.listener === listener);
+    return at < 0 ? undefined : this.#listeners.splice(at, 1)[0].onClose;
   }
 }
