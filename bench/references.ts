@@ -2,6 +2,10 @@
 // figures have a reference on the same machine in the same run:
 // - pipes: two bare Node TCP relays (bench/child-pipe.ts) pinned where the edge
 //   and the agent run: the least two Node processes in the path can add here;
+// - floor: a bare HTTP ↔ WebSocket ↔ HTTP bridge in two Node processes
+//   (bench/child-floor.ts), pinned the same way: what the bridge's design costs
+//   in Node before any of the project's own work (keys, limits, metrics, flow
+//   control, checks);
 // - nginx: a plain streaming reverse proxy, what a user with an open port would
 //   run instead (skipped with a note when nginx is absent).
 import { findNginx, startNginx, type NginxProxy } from './nginx';
@@ -23,7 +27,7 @@ export interface References {
  * target's probes; the pipes report as `edge` and `agent` (first and second relay), so
  * tables put their CPU in the same columns as the bridge's.
  */
-export async function startReferences(ctx: BenchContext, simUrl: string, simProbe: CpuProbe | undefined, label: string, which = { pipes: true, nginx: true }): Promise<References> {
+export async function startReferences(ctx: BenchContext, simUrl: string, simProbe: CpuProbe | undefined, label: string, which: { pipes: boolean; nginx: boolean; floor?: boolean } = { pipes: true, nginx: true }): Promise<References> {
   const sim = simProbe ? [simProbe] : [];
   const closers: { close(): Promise<void> }[] = [];
   const targets: Target[] = [];
@@ -34,6 +38,7 @@ export async function startReferences(ctx: BenchContext, simUrl: string, simProb
     closers.push(first);
     targets.push({ name: 'pipes', url: String(first.info.url), headers: {}, probes: [...sim, childProbe('edge', first), childProbe('agent', second)] });
   }
+  if (which.floor) targets.push(await startFloor(ctx, simUrl, sim, label, closers));
   if (!which.nginx) return { targets, closers, nginx: 'not run here' };
   const binary = findNginx();
   let nginx = binary ? `nginx (${binary}), 1 worker, proxy_buffering off, keepalive upstream` : 'skipped: nginx is not installed';
@@ -53,6 +58,17 @@ export async function startReferences(ctx: BenchContext, simUrl: string, simProb
   return { targets, closers, nginx, proxy };
 }
 
+/** The floor bridge (bench/child-floor.ts): its edge where the edge runs, its agent where the agent runs. */
+export async function startFloor(ctx: Pick<BenchContext, 'logDir' | 'layout'>, simUrl: string, sim: CpuProbe[], label: string, closers: { close(): Promise<void> }[]): Promise<Target> {
+  const edge = await spawnChild({ name: `floor-${label}-edge`, script: 'child-floor.ts', logDir: ctx.logDir, cpus: ctx.layout?.edge, opts: { role: 'edge' } });
+  closers.push(edge);
+  const agent = await spawnChild({ name: `floor-${label}-agent`, script: 'child-floor.ts', logDir: ctx.logDir, cpus: ctx.layout?.agent, opts: { role: 'agent', edgeUrl: edge.info.url, upstream: simUrl } });
+  closers.push(agent);
+  return { name: FLOOR, url: String(edge.info.url), headers: {}, probes: [...sim, childProbe('edge', edge), childProbe('agent', agent)] };
+}
+
+export const FLOOR = 'floor';
+
 /** The notes printed under a table that has reference rows. */
 export const REFERENCE_NOTE =
-  'pipes: two bare Node TCP relays where the edge and agent run (no parsing, no tunnel, no coalescing of writes): what two Node hops add on this machine. nginx: one plain reverse proxy.';
+  'pipes: two bare Node TCP relays where the edge and agent run (no parsing, no tunnel, no coalescing of writes): what two Node hops add on this machine. floor: a bare HTTP ↔ WebSocket ↔ HTTP bridge in the same two places, without the project’s own work: what the design costs in Node. nginx: one plain reverse proxy.';

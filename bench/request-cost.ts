@@ -1,14 +1,18 @@
 // The fix loop's quick probe (issue 17): CPU per request of the simulator, the
 // Node edge and the agent for 1-token streams at 10 concurrent, direct and
 // bridged, from each process's own accounting; --profile adds their top
-// functions. Not part of `npm run bench`: a minute on any machine, no pinning.
-//   npx tsx bench/request-cost.ts [--profile]      (N=requests, TOP=rows)
+// functions, and the floor reference (bench/child-floor.ts) beside them. Not
+// part of `npm run bench`: a minute on any machine, no pinning.
+//   npx tsx bench/request-cost.ts [--profile]      (N=requests, TOP=rows, PIN=1: a core per process)
 // TOKENS=1000 CONC=100 N=400 measures per token instead (the relay workload's streams).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { canPin, layout, pin } from './affinity';
 import { join } from 'node:path';
 import { runLoad } from './load';
 import { topFunctions } from './profile-summary';
+import type { BenchChild } from './processes';
+import { startFloor } from './references';
 import { attachAgent, childProbe, closeAll, startNodeEdgeChild, startSimChild } from './stack';
 import { chatBody, CHAT_PATH } from './workloads/context';
 
@@ -23,16 +27,27 @@ const n = Number(process.env.N ?? 6000);
 const tokens = Number(process.env.TOKENS ?? 1);
 const concurrency = Number(process.env.CONC ?? 10);
 const logDir = mkdtempSync(join(tmpdir(), 'perreq-'));
-const sim = await startSimChild(logDir, 'sim', { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 });
-const edge = await startNodeEdgeChild(logDir, prof);
+// PIN=1 on 4+ cores: a core per process as `npm run bench` lays them out (this process is the load generator).
+const cores = process.env.PIN === '1' && canPin() ? layout(cpus().length) : undefined;
+if (cores) pin(process.pid, cores.loadgen);
+const sim = await startSimChild(logDir, 'sim', { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 }, cores?.sim);
+const edge = await startNodeEdgeChild(logDir, prof, 'edge', cores?.edge);
 const simUrl = String(sim.info.url);
-const { agent, target } = await attachAgent({ edgeUrl: edge.url, adminToken: edge.adminToken, tenantName: 'p', simUrl, maxInflight: 1024, logDir, name: 'agent', cpuProf: prof });
+const { agent, target } = await attachAgent({ edgeUrl: edge.url, adminToken: edge.adminToken, tenantName: 'p', simUrl, maxInflight: 1024, logDir, name: 'agent', cpuProf: prof, cpus: cores?.agent });
 const probes = [childProbe('sim', sim), childProbe('edge', edge.child), childProbe('agent', agent)];
 const spec = (url: string, headers: Record<string, string>, total: number) => ({ url, path: CHAT_PATH, headers, body: chatBody(tokens), concurrency, total });
+const closers: BenchChild[] = [];
+// The floor (bench/child-floor.ts): the design's bare HTTP ↔ WebSocket ↔ HTTP cost, beside the bridge.
+const floor = await startFloor({ logDir, layout: cores }, simUrl, [], 'cost', closers);
 await new Promise((r) => setTimeout(r, 500));
-for (const [name, url, headers] of [['direct', simUrl, {}], ['bridge', target.url, target.headers]] as const) {
+const runs: [string, string, Record<string, string>, typeof probes][] = [
+  ['direct', simUrl, {}, probes],
+  ['bridge', target.url, target.headers, probes],
+  ['floor', floor.url, {}, [probes[0], ...(floor.probes ?? [])]],
+];
+for (const [name, url, headers, probes] of runs) {
   await runLoad(spec(url, headers, Math.max(concurrency, Math.min(2000, n))));
-  const pids = [sim.pid, edge.child.pid, agent.pid];
+  const pids = name === 'floor' ? [sim.pid, ...closers.map((c) => c.pid)] : [sim.pid, edge.child.pid, agent.pid];
   const b = await Promise.all(probes.map((p) => p.read()));
   const sb = pids.map(syscalls);
   const r = await runLoad(spec(url, headers, n));
@@ -44,7 +59,7 @@ for (const [name, url, headers] of [['direct', simUrl, {}], ['bridge', target.ur
   console.log(`${name}: ${r.ok}/${r.requests} ok, ${(r.ok / (r.wallMs / 1000)).toFixed(0)} req/s, µs/req: ${per}${tokens > 1 ? `; ${(r.tokens / (r.wallMs / 1000)).toFixed(0)} tok/s, µs/token: ${perToken}, ${(r.tokens / Math.max(1, r.chunks)).toFixed(2)} tok/chunk` : ''}  ${r.errors.join(';')}`);
   console.log(`  syscalls/req: ${sys}`);
 }
-await closeAll([sim, edge.child, agent]);
+await closeAll([sim, edge.child, agent, ...closers]);
 if (prof) {
   for (const d of ['prof-edge', 'prof-agent']) {
     const dir = join(logDir, d);

@@ -149,7 +149,7 @@ async function main(): Promise<number> {
         }
       }
       // Quick mode keeps within its minute with the pipes alone.
-      const refs = await startReferences(ctx, simUrl, simProbe, 'batch', { pipes: true, nginx: !quick });
+      const refs = await startReferences(ctx, simUrl, simProbe, 'batch', { pipes: true, nginx: !quick, floor: !quick });
       children.push(...refs.closers);
       targets.push(...refs.targets);
       for (const t of targets) await waitRoutable(ctx, t, 60_000);

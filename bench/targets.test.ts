@@ -54,10 +54,11 @@ describe('evaluateTargets', () => {
     const req = (target: string, usPerRequest: Record<string, number>) => ({ target, usPerRequest, requests: 1, requestsPerS: 1, gcUsPerRequest: {}, otherCores: 0, loadCpuBusy: 0 });
     const relay = {
       tokens: 1000, nginx: '', rows: [],
-      perRequest: [req('direct', { sim: 120 }), req('node', { sim: 150, edge: 70, agent: 40, edgePlusAgent: 110 }), req('pipes', { sim: 120, edge: 40, agent: 35, edgePlusAgent: 75 })],
+      perRequest: [req('direct', { sim: 120 }), req('node', { sim: 150, edge: 70, agent: 40, edgePlusAgent: 110 }), req('pipes', { sim: 120, edge: 40, agent: 35, edgePlusAgent: 75 }),
+        req('floor', { sim: 120, edge: 60, agent: 36, edgePlusAgent: 96 })],
     };
     const t = evaluateTargets({ relay } as unknown as Results, []).find((x) => x.id === 'cpu-per-request')!;
-    expect(t).toMatchObject({ status: 'met', figure: '0.92×', viaPipes: '0.63×' });
+    expect(t).toMatchObject({ status: 'met', figure: '0.92×', viaPipes: '0.63×', viaFloor: '0.80× (edge 60 + agent 36 µs)' });
     expect(t.detail).toContain('edge 70 µs + agent 40 µs');
     relay.perRequest[1].usPerRequest = { edge: 300, agent: 170, edgePlusAgent: 470 };
     expect(evaluateTargets({ relay } as unknown as Results, []).find((x) => x.id === 'cpu-per-request')).toMatchObject({ status: 'missed', figure: '3.92×' });
@@ -72,15 +73,18 @@ describe('evaluateTargets', () => {
     expect(out.find((x) => x.id === 'relay-us-per-token-agent')).toMatchObject({ status: 'met', value: 2.5 });
   });
 
-  it('prints the pipes reference beside the bridge\'s figure, without judging it', () => {
-    const batch = { levels: [5, 50], reps: 1, tokens: 50, rows: [batchRow(5, 'node', 1.02), batchRow(50, 'node', 1.2), batchRow(5, 'pipes', 1.01), batchRow(50, 'pipes', 1.03)] };
+  it('prints the pipes and floor references beside the bridge\'s figure, without judging them', () => {
+    const batch = {
+      levels: [5, 50], reps: 1, tokens: 50,
+      rows: [batchRow(5, 'node', 1.02), batchRow(50, 'node', 1.2), batchRow(5, 'pipes', 1.01), batchRow(50, 'pipes', 1.03), batchRow(5, 'floor', 1.04), batchRow(50, 'floor', 1.02)],
+    };
     const seqRow = (target: string, addedE2eP50Ms: number, addedE2eP99Ms: number) =>
       ({ target, e2e: { p50: 0, p99: 0 }, addedE2eP50Ms, addedE2eP99Ms, addedTtftP50Ms: 0 }) as unknown as NonNullable<Results['sequential']>['rows'][number];
-    const sequential = { requests: 50, tokens: 10, rows: [seqRow('direct', 0, 0), seqRow('node', 2.5, 1.4), seqRow('pipes', 0.6, 1.1)] };
+    const sequential = { requests: 50, tokens: 10, rows: [seqRow('direct', 0, 0), seqRow('node', 2.5, 1.4), seqRow('pipes', 0.6, 1.1), seqRow('floor', 0.9, 1.3)] };
     const out = evaluateTargets({ batch, sequential }, ['node']);
-    expect(out.find((x) => x.id === 'batch-ratio-node')).toMatchObject({ status: 'missed', viaPipes: '1.030 (at 50)' });
-    expect(out.find((x) => x.id === 'sequential-p50-node')).toMatchObject({ status: 'missed', viaPipes: '0.60 ms' });
-    expect(out.find((x) => x.id === 'sequential-p99-node')).toMatchObject({ status: 'met', viaPipes: '1.10 ms' });
-    expect(printTargets(out)).toMatch(/1\.200 worst \(at 50\)\s+MISSED\s+1\.030 \(at 50\)/);
+    expect(out.find((x) => x.id === 'batch-ratio-node')).toMatchObject({ status: 'missed', viaPipes: '1.030 (at 50)', viaFloor: '1.040 (at 5)' });
+    expect(out.find((x) => x.id === 'sequential-p50-node')).toMatchObject({ status: 'missed', viaPipes: '0.60 ms', viaFloor: '0.90 ms' });
+    expect(out.find((x) => x.id === 'sequential-p99-node')).toMatchObject({ status: 'met', viaPipes: '1.10 ms', viaFloor: '1.30 ms' });
+    expect(printTargets(out)).toMatch(/1\.200 worst \(at 50\)\s+MISSED\s+1\.030 \(at 50\)\s+1\.040 \(at 5\)/);
   });
 });

@@ -24,6 +24,8 @@ export interface TargetOutcome {
   detail?: string;
   /** The same figure for the pipes reference (two bare Node TCP relays): what two Node hops cost on this machine. */
   viaPipes?: string;
+  /** The same figure for the floor reference (a bare HTTP ↔ WebSocket ↔ HTTP bridge): what the design costs in Node. */
+  viaFloor?: string;
 }
 
 function outcome(id: string, description: string, limit: string, value: number | undefined, ok: (v: number) => boolean, figure: (v: number) => string, detail?: string): TargetOutcome {
@@ -31,8 +33,10 @@ function outcome(id: string, description: string, limit: string, value: number |
   return { id, description, limit, value, figure: figure(value), status: ok(value) ? 'met' : 'missed', detail };
 }
 
-/** The reference whose figure each target prints beside its own (bench/references.ts). */
+/** The references whose figures each target prints beside its own (bench/references.ts). */
 const PIPES = 'pipes';
+const FLOOR = 'floor';
+const REFS = [[PIPES, 'viaPipes'], [FLOOR, 'viaFloor']] as const;
 
 function fastest<T extends { tokensPerS: number }>(rows: T[]): T | undefined {
   return rows.reduce<T | undefined>((b, x) => (!b || x.tokensPerS > b.tokensPerS ? x : b), undefined);
@@ -84,14 +88,17 @@ export function evaluateTargets(r: Results, hosts: string[], machine: TargetMach
     );
     // Requests that failed miss the target even when no level finished cleanly.
     if (failed.length && batch.status === 'not measured') Object.assign(batch, { status: 'missed', figure: 'failed requests' });
-    batch.viaPipes = worstBatch(r, PIPES);
+    for (const [ref, key] of REFS) batch[key] = worstBatch(r, ref);
     out.push(batch);
     const seq = r.sequential?.rows.find((x) => x.target === host);
-    const pipes = r.sequential?.rows.find((x) => x.target === PIPES && !x.error);
+    const seqRef = (ref: string) => r.sequential?.rows.find((x) => x.target === ref && !x.error);
+    const pipes = seqRef(PIPES);
+    const floor = seqRef(FLOOR);
     out.push({
       ...outcome(`sequential-p50-${host}`, `added latency p50 via ${host} (sequential, end to end)${onCores(machine)}`, `≤ ${LIMITS.sequentialP50Ms} ms`,
         seq?.error ? undefined : seq?.addedE2eP50Ms, (v) => v <= LIMITS.sequentialP50Ms, (v) => `${v.toFixed(2)} ms`, seq ? `TTFT p50 added ${seq.addedTtftP50Ms.toFixed(2)} ms` : undefined),
       viaPipes: pipes ? `${pipes.addedE2eP50Ms.toFixed(2)} ms` : undefined,
+      viaFloor: floor ? `${floor.addedE2eP50Ms.toFixed(2)} ms` : undefined,
     });
     const p99 = outcome(`sequential-p99-${host}`, `added latency p99 via ${host} (sequential, end to end)${onCores(machine)}`, `≤ ${LIMITS.sequentialP99Ms} ms`,
       seq?.error ? undefined : seq?.addedE2eP99Ms, (v) => v <= LIMITS.sequentialP99Ms, (v) => `${v.toFixed(2)} ms`);
@@ -104,6 +111,7 @@ export function evaluateTargets(r: Results, hosts: string[], machine: TargetMach
       });
     }
     if (pipes) p99.viaPipes = `${pipes.addedE2eP99Ms.toFixed(2)} ms`;
+    if (floor) p99.viaFloor = `${floor.addedE2eP99Ms.toFixed(2)} ms`;
     out.push(p99);
   }
   out.push(cpuPerRequest(r));
@@ -115,13 +123,15 @@ export function evaluateTargets(r: Results, hosts: string[], machine: TargetMach
     at100 && at1000 ? `${at1000.toFixed(2)} µs at 1000 ÷ ${at100.toFixed(2)} µs at 100` : undefined));
   for (const hop of ['edge', 'agent'] as const) {
     const best = relay.reduce<(typeof relay)[number] | undefined>((b, x) => (x.usPerToken[hop] !== undefined && (!b || x.usPerToken[hop]! < b.usPerToken[hop]!) ? x : b), undefined);
-    const pipesBest = (r.relay?.rows.filter((x) => x.target === PIPES && !x.error) ?? [])
+    const refBest = (ref: string) => (r.relay?.rows.filter((x) => x.target === ref && !x.error) ?? [])
       .map((x) => x.usPerToken[hop]).filter((v): v is number => v !== undefined).sort((a, b) => a - b)[0];
+    const [pipesBest, floorBest] = [refBest(PIPES), refBest(FLOOR)];
     out.push({
       ...outcome(`relay-us-per-token-${hop}`, `${hop} CPU per relayed token at its best concurrency`, `≤ ${LIMITS.usPerTokenPerHop} µs`,
         best?.usPerToken[hop], (v) => v <= LIMITS.usPerTokenPerHop, (v) => `${v.toFixed(2)} µs (at ${best?.concurrency})`,
         best ? `${Math.round(best.tokensPerS).toLocaleString('en-US')} tok/s measured there; all levels: ${relay.map((x) => `${x.concurrency}: ${x.usPerToken[hop]?.toFixed(2)}`).join(', ')}` : undefined),
       viaPipes: pipesBest !== undefined ? `${pipesBest.toFixed(2)} µs` : undefined,
+      viaFloor: floorBest !== undefined ? `${floorBest.toFixed(2)} µs` : undefined,
     });
   }
   const mem = r.memory?.rows.filter((x) => x.process === 'edge' || x.process === 'agent') ?? [];
@@ -142,29 +152,34 @@ function cpuPerRequest(r: Results): TargetOutcome {
   const direct = rows.find((x) => x.target === 'direct' && !x.error);
   const node = rows.find((x) => x.target === 'node' && !x.error);
   const pipes = rows.find((x) => x.target === PIPES && !x.error);
+  const floor = rows.find((x) => x.target === FLOOR && !x.error);
   const upstream = direct?.usPerRequest.sim;
   const ratio = (row: typeof node) => (row?.usPerRequest.edgePlusAgent !== undefined && upstream ? row.usPerRequest.edgePlusAgent / upstream : undefined);
   const value = ratio(node);
   const pipesRatio = ratio(pipes);
+  const floorRatio = ratio(floor);
   return {
     ...outcome('cpu-per-request', 'edge + agent CPU per request ÷ the upstream\'s own (1-token responses, 10 concurrent)', `≤ ${LIMITS.cpuPerRequestRatio.toFixed(1)}×`,
       value, (v) => v <= LIMITS.cpuPerRequestRatio, (v) => `${v.toFixed(2)}×`,
       node && upstream ? `edge ${node.usPerRequest.edge?.toFixed(0)} µs + agent ${node.usPerRequest.agent?.toFixed(0)} µs against the simulator's ${upstream.toFixed(0)} µs going direct` : undefined),
     viaPipes: pipesRatio !== undefined ? `${pipesRatio.toFixed(2)}×` : undefined,
+    viaFloor: floorRatio !== undefined ? `${floorRatio.toFixed(2)}× (edge ${floor?.usPerRequest.edge?.toFixed(0)} + agent ${floor?.usPerRequest.agent?.toFixed(0)} µs)` : undefined,
   };
 }
 
 export function printTargets(targets: TargetOutcome[]): string {
   const cols = [
     { header: 'target', align: 'left' as const }, { header: 'limit', align: 'left' as const }, { header: 'figure', align: 'left' as const },
-    { header: 'status', align: 'left' as const }, { header: 'via pipes', align: 'left' as const },
+    { header: 'status', align: 'left' as const }, { header: 'via pipes', align: 'left' as const }, { header: 'via floor', align: 'left' as const },
   ];
-  const rows = targets.map((t) => [t.description, t.limit, t.figure ?? '–', t.status.toUpperCase(), t.viaPipes ?? '–']);
+  const rows = targets.map((t) => [t.description, t.limit, t.figure ?? '–', t.status.toUpperCase(), t.viaPipes ?? '–', t.viaFloor ?? '–']);
   const details = targets.filter((t) => t.detail).map((t) => `  ${t.id}: ${t.detail}`);
   return [
     heading('Targets'), formatTable(cols, rows),
     '  via pipes: the same figure through two bare Node TCP relays pinned where the edge and agent run (bench/references.ts):',
     '  what any two Node hops cost on this machine. They coalesce no writes, so per token they can cost more than the bridge.',
+    '  via floor: through a bare HTTP ↔ WebSocket ↔ HTTP bridge in the same two places (bench/child-floor.ts): what the design',
+    '  costs in Node before the project\'s own work; the bridge\'s figure less the floor\'s is what that work adds.',
     ...details,
   ].join('\n');
 }

@@ -97,8 +97,8 @@ export async function runRelay(ctx: BenchContext): Promise<RelayResult> {
       started.push(agent);
       targets.push({ name: 'node', ...target, probes: [simProbe, childProbe('edge', ctx.edge.child), childProbe('agent', agent)] });
     }
-    // Quick mode keeps within its minute with nginx alone (workload 4).
-    const refs = await startReferences(ctx, simUrl, simProbe, 'relay', { pipes: !ctx.quick, nginx: true });
+    // Quick mode keeps within its minute with nginx alone (workload 4); the floor is bench/child-floor.ts.
+    const refs = await startReferences(ctx, simUrl, simProbe, 'relay', { pipes: !ctx.quick, nginx: true, floor: !ctx.quick });
     started.push(...refs.closers);
     targets.push(...refs.targets);
     for (const t of targets) await waitRoutable(ctx, t);
