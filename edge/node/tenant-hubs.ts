@@ -7,6 +7,7 @@ import type { EdgeLogger } from '../core/log';
 import type { EdgeMetrics } from '../core/metrics/index';
 import type { TenantStore } from '../core/store/index';
 import { ResponseCloseSignal } from './client-signal';
+import { readIncoming } from './incoming-body';
 
 export interface LiveTenant {
   hub: Hub;
@@ -69,11 +70,16 @@ export class TenantHubs {
 
 /**
  * From node-server's env, which carries Node's request and response: headers from
- * the parsed `headersDistinct` (no web Headers built per request) and a signal from
- * the response's close event (no AbortController per request).
+ * the parsed `headersDistinct` (no web Headers built per request), the body from the
+ * IncomingMessage (incoming-body.ts) and a signal from the response's close event
+ * (no AbortController per request).
  */
 function fromHost(env: unknown): HostRequest | undefined {
   const { incoming, outgoing } = (env ?? {}) as { incoming?: IncomingMessage; outgoing?: unknown };
   if (!incoming || !(outgoing instanceof ServerResponse)) return undefined;
-  return { headers: forwardableHeaderLists(incoming.headersDistinct), signal: new ResponseCloseSignal(outgoing) };
+  return {
+    headers: forwardableHeaderLists(incoming.headersDistinct),
+    signal: new ResponseCloseSignal(outgoing),
+    body: (limit, timeoutMs) => readIncoming(incoming, limit, timeoutMs),
+  };
 }

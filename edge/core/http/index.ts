@@ -8,7 +8,7 @@ export { errorResponseFor } from './error-shape';
 export { forwardableHeaderLists } from './forward-headers';
 export { KEEP_ALIVE_COMMENT } from './keep-alive';
 export { formatReset, rateLimitHeaders } from './rate-headers';
-export { parseJsonBody, readBody } from './request-body';
+export { bodyReadFailed, declaredLength, parseJsonBody, readBody, tooLarge, tooSlow } from './request-body';
 export { MAX_REQUEST_PATH } from './request-checks';
 export { requestId, requestIdFrom } from './request-id';
 export { adminRoutes } from './routes-admin';

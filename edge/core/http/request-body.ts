@@ -4,11 +4,11 @@
 import { concatBytes } from '../../../protocol/index';
 import { HttpError } from '../errors';
 
-function tooLarge(limit: number): HttpError {
+export function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'request_too_large', `Request body is larger than the limit of ${limit} bytes.`);
 }
 
-function tooSlow(timeoutMs: number): HttpError {
+export function tooSlow(timeoutMs: number): HttpError {
   // The rest of the body may still be on its way: the connection cannot be reused.
   return new HttpError(408, 'request_timeout', `The request body did not arrive within ${timeoutMs / 1000} s.`, {
     headers: { connection: 'close' },
@@ -46,9 +46,18 @@ interface Reading {
   reader?: ReadableStreamDefaultReader<Uint8Array>;
 }
 
+/** Content-Length as a number when it is one (else the body is read to its end). */
+export function declaredLength(value: string | null | undefined): number | undefined {
+  return value !== null && value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** 400: the body broke off (the client went away, a bad chunked encoding). */
+export function bodyReadFailed(cause: unknown): HttpError {
+  return new HttpError(400, 'body_read_failed', 'The request body could not be read.', { cause });
+}
+
 async function readWhole(req: Request, limit: number, reading: Reading): Promise<Uint8Array> {
-  const declared = req.headers.get('content-length');
-  const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  const length = declaredLength(req.headers.get('content-length'));
   if (length !== undefined && length > limit) throw tooLarge(limit);
   if (length !== undefined) {
     // A declared length bounds the body (the HTTP parser enforces it), so read it whole:
@@ -57,7 +66,7 @@ async function readWhole(req: Request, limit: number, reading: Reading): Promise
     try {
       return new Uint8Array(await req.arrayBuffer());
     } catch (cause) {
-      throw new HttpError(400, 'body_read_failed', 'The request body could not be read.', { cause });
+      throw bodyReadFailed(cause);
     }
   }
   if (!req.body) return new Uint8Array(0);
@@ -69,7 +78,7 @@ async function readWhole(req: Request, limit: number, reading: Reading): Promise
     try {
       step = await reader.read();
     } catch (cause) {
-      throw new HttpError(400, 'body_read_failed', 'The request body could not be read.', { cause });
+      throw bodyReadFailed(cause);
     }
     if (step.done) break;
     total += step.value.byteLength;

@@ -41,7 +41,7 @@ export interface OpenAIRoutesOptions {
   keepAliveMs?: number;
   /**
    * What a host with cheaper access than the web Request (Node's parsed request and its
-   * ServerResponse) reads from its env: the headers to forward and the client-gone signal.
+   * ServerResponse) reads from its env: the headers to forward, the body and the client-gone signal.
    * Undefined falls back to `Request.headers` and `Request.signal`.
    */
   fromHost?: (env: unknown) => HostRequest | undefined;
@@ -58,6 +58,8 @@ export interface HostRequest {
   /** Forwardable headers, as `forwardableHeaders` would pick them. */
   headers: Record<string, string>;
   signal: ClientSignal;
+  /** The body, read as `readBody` reads it (the same limits and errors), from the host's own request. */
+  body(limit: number, timeoutMs?: number): Promise<Uint8Array>;
 }
 
 type OpenAIEnv = { Variables: { requestId: string; key: ApiKeyRecord; observation: RequestObservation } };
@@ -117,7 +119,7 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     const host = opts.fromHost?.(c.env);
     const headers = host?.headers ?? forwardableHeaders(c.req.raw.headers);
     checkRequestHeaders(headers);
-    const body = await readBody(c.req.raw, key.limits.maxBodyBytes, opts.bodyTimeoutMs);
+    const body = await (host ? host.body(key.limits.maxBodyBytes, opts.bodyTimeoutMs) : readBody(c.req.raw, key.limits.maxBodyBytes, opts.bodyTimeoutMs));
     const named = requestModel(c.req.header('content-type'), body);
     // OpenAI's JSON endpoints require a model and get their field types checked here; vLLM's
     // own routes and forms default to the served model.
