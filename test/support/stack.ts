@@ -170,6 +170,24 @@ export async function simMetric(simUrl: string, name: string, labels: Record<str
   return sum;
 }
 
+/** The simulator's finished-sequence counts by reason, for telling a cancel from a sequence run out. */
+export async function simFinishes(simUrl: string): Promise<{ abort: number; length: number }> {
+  const [abort, length] = await Promise.all(['abort', 'length'].map((r) => simMetric(simUrl, 'vllm:request_success_total', { finished_reason: r })));
+  return { abort, length };
+}
+
+/**
+ * Waits for the next sequence the simulator finishes after `before` and returns how it
+ * ended: 'abort' when the client's cancel reached it, 'length' when it ran out unaborted
+ * (the cancel was lost). A bound, not a speed check: speed is the bench's.
+ */
+export async function nextFinish(simUrl: string, before: { abort: number; length: number }, timeoutMs = 20_000): Promise<'abort' | 'length'> {
+  return waitFor(async () => {
+    const now = await simFinishes(simUrl);
+    return now.abort > before.abort ? 'abort' : now.length > before.length ? 'length' : undefined;
+  }, timeoutMs, 'the cancelled sequence to finish in the simulator');
+}
+
 export const hostKinds: HostKind[] = process.env.VLLAMA_TEST_HOSTS
   ? (process.env.VLLAMA_TEST_HOSTS.split(',') as HostKind[])
   : ['node', 'workers'];
