@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../core/errors';
 import { readIncoming } from './incoming-body';
 
-let server: Server | undefined;
+const servers: Server[] = [];
 
 afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
-  server = undefined;
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 type Outcome = { body?: string; error?: { status: number; code: string; headers?: Record<string, string> }; complete: boolean };
@@ -21,7 +22,7 @@ type Outcome = { body?: string; error?: { status: number; code: string; headers?
  */
 async function serve(limit: number, timeoutMs?: number, delayMs = 5): Promise<{ port: number; outcomes: Outcome[] }> {
   const outcomes: Outcome[] = [];
-  server = createServer((req: IncomingMessage, res) => {
+  const server = createServer((req: IncomingMessage, res) => {
     setTimeout(() => {
       const complete = req.complete;
       readIncoming(req, limit, timeoutMs).then(
@@ -36,13 +37,16 @@ async function serve(limit: number, timeoutMs?: number, delayMs = 5): Promise<{ 
       );
     }, delayMs);
   });
+  servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { port: (server.address() as AddressInfo).port, outcomes };
 }
 
-/** Raw HTTP on one socket, so a test controls how the body arrives. */
-async function raw(port: number): Promise<{ socket: Socket; text: () => string; closed: () => boolean }> {
+const pause = () => new Promise((r) => setTimeout(r, 30));
+
+/** Raw HTTP on one socket, so a test controls how the body arrives: `inParts` writes each part 30 ms after the last. */
+async function raw(port: number): Promise<{ socket: Socket; text: () => string; closed: () => boolean; inParts: (...parts: string[]) => Promise<void> }> {
   const socket = connect(port, '127.0.0.1');
   let text = '';
   let closed = false;
@@ -51,7 +55,13 @@ async function raw(port: number): Promise<{ socket: Socket; text: () => string; 
   socket.on('error', () => {});
   socket.on('close', () => (closed = true));
   await once(socket, 'connect');
-  return { socket, text: () => text, closed: () => closed };
+  const inParts = async (...parts: string[]) => {
+    for (const [i, part] of parts.entries()) {
+      if (i > 0) await pause();
+      socket.write(part);
+    }
+  };
+  return { socket, text: () => text, closed: () => closed, inParts };
 }
 
 const until = async (check: () => boolean, ms = 2000) => {
@@ -76,13 +86,9 @@ describe('readIncoming', () => {
   it('reads a body that arrives in parts, with or without a length', async () => {
     const { port, outcomes } = await serve(1000, 10_000, 0);
     const c = await raw(port);
-    c.socket.write(`${post('transfer-encoding: chunked\r\n')}3\r\nabc\r\n`);
-    await new Promise((r) => setTimeout(r, 30));
-    c.socket.write('2\r\nde\r\n0\r\n\r\n');
+    await c.inParts(`${post('transfer-encoding: chunked\r\n')}3\r\nabc\r\n`, '2\r\nde\r\n0\r\n\r\n');
     await until(() => outcomes.length === 1);
-    c.socket.write(`${post('content-length: 6\r\n')}xyz`);
-    await new Promise((r) => setTimeout(r, 30));
-    c.socket.write('123');
+    await c.inParts(`${post('content-length: 6\r\n')}xyz`, '123');
     await until(() => outcomes.length === 2);
     expect(outcomes.map((o) => o.body)).toEqual(['abcde', 'xyz123']);
     expect(outcomes[0].complete).toBe(false);
@@ -114,9 +120,7 @@ describe('readIncoming', () => {
   it('refuses an unannounced body over the limit, whole or arriving in parts', async () => {
     const { port, outcomes } = await serve(10, 10_000, 0);
     const c = await raw(port);
-    c.socket.write(`${post('transfer-encoding: chunked\r\n')}8\r\n12345678\r\n`);
-    await new Promise((r) => setTimeout(r, 30));
-    c.socket.write('8\r\n12345678\r\n0\r\n\r\n');
+    await c.inParts(`${post('transfer-encoding: chunked\r\n')}8\r\n12345678\r\n`, '8\r\n12345678\r\n0\r\n\r\n');
     await until(() => outcomes.length === 1);
     const whole = await serve(10, 10_000, 20);
     const d = await raw(whole.port);
@@ -142,7 +146,7 @@ describe('readIncoming', () => {
     const { port, outcomes } = await serve(1000, 10_000, 0);
     const c = await raw(port);
     c.socket.write(`${post('content-length: 10\r\n')}abc`);
-    await new Promise((r) => setTimeout(r, 30));
+    await pause();
     c.socket.destroy();
     await until(() => outcomes.length === 1);
     expect(outcomes[0].error).toMatchObject({ status: 400, code: 'body_read_failed' });
