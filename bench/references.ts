@@ -9,7 +9,7 @@
 // - nginx: a plain streaming reverse proxy, what a user with an open port would
 //   run instead (skipped with a note when nginx is absent).
 import { findNginx, startNginx, type NginxProxy } from './nginx';
-import { spawnChild } from './processes';
+import { spawnChild, type BenchChild } from './processes';
 import { childProbe, type CpuProbe, type Target } from './stack';
 import type { BenchContext } from './workloads/context';
 
@@ -59,12 +59,17 @@ export async function startReferences(ctx: BenchContext, simUrl: string, simProb
 }
 
 /** The floor bridge (bench/child-floor.ts): its edge where the edge runs, its agent where the agent runs. */
-export async function startFloor(ctx: Pick<BenchContext, 'logDir' | 'layout'>, simUrl: string, sim: CpuProbe[], label: string, closers: { close(): Promise<void> }[]): Promise<Target> {
-  const edge = await spawnChild({ name: `floor-${label}-edge`, script: 'child-floor.ts', logDir: ctx.logDir, cpus: ctx.layout?.edge, opts: { role: 'edge' } });
+export async function startFloor(ctx: Pick<BenchContext, 'logDir' | 'layout'>, simUrl: string, sim: CpuProbe[], label: string, closers: { close(): Promise<void> }[], nodeArgs?: string[]): Promise<FloorTarget> {
+  const edge = await spawnChild({ name: `floor-${label}-edge`, script: 'child-floor.ts', logDir: ctx.logDir, cpus: ctx.layout?.edge, opts: { role: 'edge' }, nodeArgs });
   closers.push(edge);
-  const agent = await spawnChild({ name: `floor-${label}-agent`, script: 'child-floor.ts', logDir: ctx.logDir, cpus: ctx.layout?.agent, opts: { role: 'agent', edgeUrl: edge.info.url, upstream: simUrl } });
+  const agent = await spawnChild({ name: `floor-${label}-agent`, script: 'child-floor.ts', logDir: ctx.logDir, cpus: ctx.layout?.agent, opts: { role: 'agent', edgeUrl: edge.info.url, upstream: simUrl }, nodeArgs });
   closers.push(agent);
-  return { name: FLOOR, url: String(edge.info.url), headers: {}, probes: [...sim, childProbe('edge', edge), childProbe('agent', agent)] };
+  return { name: FLOOR, url: String(edge.info.url), headers: {}, probes: [...sim, childProbe('edge', edge), childProbe('agent', agent)], children: { edge, agent } };
+}
+
+/** The floor's target, with its two processes for workloads that probe more than CPU (memory). */
+export interface FloorTarget extends Target {
+  children: { edge: BenchChild; agent: BenchChild };
 }
 
 export const FLOOR = 'floor';

@@ -42,6 +42,8 @@ describe('evaluateTargets', () => {
     expect(t).toMatchObject({ status: 'met', value: 15_500 });
     memory.rows[1] = row('agent', 7_000);
     expect(evaluateTargets({ memory } as unknown as Results, []).find((x) => x.id === 'memory-per-stream')).toMatchObject({ status: 'missed', value: 17_000 });
+    memory.rows.push(row('floor edge', 9_000), row('floor agent', 6_500));
+    expect(evaluateTargets({ memory } as unknown as Results, []).find((x) => x.id === 'memory-per-stream')).toMatchObject({ value: 17_000, viaFloor: '15.5 KB (9.0 KB + 6.5 KB)' });
   });
 
   it('holds the batch ratio to 1.03 with a core per process and to 1.10 on shared cores', () => {

@@ -136,9 +136,14 @@ export function evaluateTargets(r: Results, hosts: string[], machine: TargetMach
   }
   const mem = r.memory?.rows.filter((x) => x.process === 'edge' || x.process === 'agent') ?? [];
   const perStream = mem.length === 2 ? mem.reduce((a, x) => a + x.perStream, 0) : undefined;
-  out.push(outcome('memory-per-stream', 'edge + agent resident memory per in-flight stream', `≤ ${LIMITS.memoryPerStreamBytes / 1000} KB`,
+  const floorMem = r.memory?.rows.filter((x) => x.process === 'floor edge' || x.process === 'floor agent') ?? [];
+  const kb = (v: number) => `${(v / 1000).toFixed(1)} KB`;
+  out.push({
+    ...outcome('memory-per-stream', 'edge + agent resident memory per in-flight stream', `≤ ${LIMITS.memoryPerStreamBytes / 1000} KB`,
     perStream, (v) => v <= LIMITS.memoryPerStreamBytes, (v) => `${(v / 1000).toFixed(1)} KB`,
-    mem.length ? mem.map((x) => `${x.process} ${(x.perStream / 1000).toFixed(1)} KB charged (${(x.rssPerStream / 1000).toFixed(1)} KB RSS over idle, ${(x.marginalRssPerStream / 1000).toFixed(1)} KB marginal of which ${(x.youngPerStream / 1000).toFixed(1)} KB young generation, ${(x.heapPerStream / 1000).toFixed(1)} KB heap+ext)`).join('; ') : undefined));
+    mem.length ? mem.map((x) => `${x.process} ${(x.perStream / 1000).toFixed(1)} KB charged (${(x.rssPerStream / 1000).toFixed(1)} KB RSS over idle, ${(x.marginalRssPerStream / 1000).toFixed(1)} KB marginal of which ${(x.youngPerStream / 1000).toFixed(1)} KB young generation, ${(x.heapPerStream / 1000).toFixed(1)} KB heap+ext)`).join('; ') : undefined),
+    viaFloor: floorMem.length === 2 ? `${kb(floorMem[0].perStream + floorMem[1].perStream)} (${floorMem.map((x) => kb(x.perStream)).join(' + ')})` : undefined,
+  });
   return out;
 }
 

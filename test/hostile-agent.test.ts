@@ -96,7 +96,7 @@ async function play(actions: Action[]): Promise<void> {
   const askHostile = () => {
     const req = testRequest({ model: 'h' });
     const sent = req.body.byteLength;
-    hostileCalls.push(settle(hubA.relay({ ...req, onUsage: (usage) => usages.push({ usage, sent }) })));
+    hostileCalls.push(settle(hubA.relay({ ...req, events: { usage: (usage: Usage) => usages.push({ usage, sent }) } })));
   };
   askHostile();
   askHostile();

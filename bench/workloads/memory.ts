@@ -4,7 +4,7 @@
 // after a full GC). Releasing them checks that cancels reach the simulator.
 import type { ProcessProbe } from '../child-harness';
 import type { BenchChild } from '../processes';
-import { startReferences } from '../references';
+import { startFloor, startReferences } from '../references';
 import { attachAgent, closeAll, startNodeEdgeChild, startSimChild, type Target } from '../stack';
 import { bytes, formatTable, heading } from '../table';
 import { chatBody, waitRoutable, type BenchContext } from './context';
@@ -121,7 +121,16 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
       const viaChild = (name: string, c: BenchChild) => ({ name, probe: () => settledProbe(c, ctx.quick ? 0 : 12_000, ctx.quick ? 3 : 25) });
       measuredTargets.push({ t: { name: 'node', ...target }, procs: [viaChild('edge', edge.child), viaChild('agent', agent)] });
     }
-    // Quick mode leaves out the nginx reference: it keeps the run within its minute.
+    // Quick mode leaves out the references: it keeps the run within its minute.
+    if (!ctx.quick && ctx.hosts.includes('node')) {
+      // The floor (bench/child-floor.ts) with the edge's heap settings: what the design's
+      // Node HTTP and WebSocket objects hold per stream before any of the project's own.
+      const closers: BenchChild[] = [];
+      const floor = await startFloor(ctx, simUrl, [], 'memory', closers, FIXED_YOUNG_GENERATION);
+      started.push(...closers);
+      const viaChild = (name: string, c: BenchChild) => ({ name, probe: () => settledProbe(c, 12_000, 25) });
+      measuredTargets.push({ t: floor, procs: [viaChild('floor edge', floor.children.edge), viaChild('floor agent', floor.children.agent)] });
+    }
     if (!ctx.quick) {
       const refs = await startReferences(ctx, simUrl, undefined, 'memory', { pipes: false, nginx: true });
       started.push(...refs.closers);

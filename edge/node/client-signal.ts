@@ -8,8 +8,9 @@ import type { ClientSignal } from '../core/hub/index';
 /** Aborts, as node-server's signal does, when the response closes before it finished. */
 export class ResponseCloseSignal implements ClientSignal {
   readonly #out: ServerResponse;
-  /** Each listener with its 'close' handler; usually one (the Hub's), so an array, not a Map (issue 17, memory per stream). */
-  #listeners: { listener: () => void; onClose: () => void }[] = [];
+  /** Usually one listener (the Hub's); made at the first (issue 17, memory per stream). */
+  #listeners: (() => void)[] | undefined;
+  #closed = false;
 
   constructor(out: ServerResponse) {
     this.#out = out;
@@ -21,23 +22,25 @@ export class ResponseCloseSignal implements ClientSignal {
 
   /** Listeners run at most once (`once` is implied). */
   addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
-    if (this.#listeners.some((l) => l.listener === listener)) return;
-    const onClose = () => {
-      this.#forget(listener);
-      if (!this.#out.writableFinished) listener();
-    };
-    this.#listeners.push({ listener, onClose });
-    this.#out.once('close', onClose);
+    if (this.#closed) return;
+    if (!this.#listeners) {
+      this.#listeners = [];
+      // One 'close' listener for all of them, with `on`: 'close' comes once, and `once` wraps.
+      this.#out.on('close', () => this.#close());
+    }
+    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const onClose = this.#forget(listener);
-    if (onClose) this.#out.removeListener('close', onClose);
+    const at = this.#listeners?.indexOf(listener) ?? -1;
+    if (at >= 0) this.#listeners!.splice(at, 1);
   }
 
-  /** Drops a listener; returns its 'close' handler, if it had one. */
-  #forget(listener: () => void): (() => void) | undefined {
-    const at = this.#listeners.findIndex((l) => l.listener === listener);
-    return at < 0 ? undefined : this.#listeners.splice(at, 1)[0].onClose;
+  #close(): void {
+    this.#closed = true;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    if (this.#out.writableFinished || !listeners) return;
+    for (const listener of listeners) listener();
   }
 }

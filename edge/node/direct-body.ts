@@ -7,7 +7,7 @@
 import { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Hono } from 'hono';
-import { directBodyOf, type RelayBody } from '../core/relay/index';
+import { directBodyOf, type BodyOutlet, type RelayBody } from '../core/relay/index';
 
 /** app.fetch for @hono/node-server: relayed bodies are written directly, everything else as usual. */
 export function directBodyFetch(app: Hono): (req: Request, env: { outgoing: unknown }) => Promise<Response> {
@@ -38,25 +38,53 @@ export function writeDirect(body: RelayBody, res: Response, out: ServerResponse)
     body.cancel(err);
     throw err;
   }
-  const wantMore = () => body.want();
-  let wrote = false;
-  body.attach({
-    enqueue(chunk) {
-      wrote = true;
-      // The socket took it: ask for more at once; else when it drains.
-      if (out.write(chunk)) body.want();
-      else out.once('drain', wantMore);
-    },
-    close: () => out.end(),
-    // No way to signal an error in a chunked body but to cut the connection (as node-server does);
-    // a tick later, so the chunks written this tick leave the cork first.
-    error: (reason) => process.nextTick(() => out.destroy(reason instanceof Error ? reason : new Error(String(reason)))),
-  });
-  out.once('close', () => {
-    if (!out.writableFinished) body.cancel(new Error('client went away'));
-  });
+  const writer = new DirectWriter(body, out);
+  body.attach(writer);
   body.want();
   // Bytes already here went out with the head in one write; otherwise the head goes now,
   // as vLLM's does, so the client knows the request was taken before the first token.
-  if (!wrote && !out.writableEnded) out.flushHeaders();
+  if (!writer.wrote && !out.writableEnded) out.flushHeaders();
+}
+
+/**
+ * The body's outlet on one ServerResponse: an object with methods and two
+ * listeners made once, rather than closures over writeDirect's scope (which kept
+ * the head object alive) and a `once` wrapper per wait (issue 17, memory per stream).
+ */
+class DirectWriter implements BodyOutlet {
+  wrote = false;
+  readonly #body: RelayBody;
+  readonly #out: ServerResponse;
+  #drainListener: (() => void) | undefined;
+
+  constructor(body: RelayBody, out: ServerResponse) {
+    this.#body = body;
+    this.#out = out;
+    // 'close' comes once: `on`, not `once`, which wraps the listener in a bound function and a state object.
+    out.on('close', () => {
+      if (!out.writableFinished) body.cancel(new Error('client went away'));
+    });
+  }
+
+  enqueue(chunk: Uint8Array): void {
+    this.wrote = true;
+    // The socket took it: ask for more at once; else when it drains ('drain' follows only a refused write).
+    if (this.#out.write(chunk)) this.#body.want();
+    else if (!this.#drainListener) {
+      this.#drainListener = () => this.#body.want();
+      this.#out.on('drain', this.#drainListener);
+    }
+  }
+
+  close(): void {
+    this.#out.end();
+  }
+
+  /**
+   * No way to signal an error in a chunked body but to cut the connection (as node-server
+   * does); a tick later, so the chunks written this tick leave the cork first.
+   */
+  error(reason: unknown): void {
+    process.nextTick(() => this.#out.destroy(reason instanceof Error ? reason : new Error(String(reason))));
+  }
 }

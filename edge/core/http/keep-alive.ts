@@ -5,14 +5,15 @@
 // Once keep-alives went out the response is a 200 SSE stream: an error after
 // that is a final `data: {"error":…}` event, as for a stream that fails mid-way.
 import { errorJson, HttpError } from '../errors';
-import { directBodyOf } from '../relay/index';
+import { directBodyOf, type DeadlineQueue } from '../relay/index';
 import { internalError } from '../hub/index';
 
 export const KEEP_ALIVE_COMMENT = new TextEncoder().encode(': keep-alive\n\n');
 const encoder = new TextEncoder();
 
 export interface KeepAliveOptions {
-  intervalMs: number;
+  /** The tenant's keep-alive deadlines (one timer for all its requests): the interval is `beats.ms`. */
+  beats: DeadlineQueue;
   /** Headers of the early 200 (x-request-id, x-ratelimit-*). */
   headers: Record<string, string>;
   log?: (line: string) => void;
@@ -26,19 +27,21 @@ export interface KeepAliveOptions {
 export function keepAliveWhileWaiting(pending: Promise<Response>, opts: KeepAliveOptions): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     let early = false;
-    const timer = setTimeout(() => {
-      early = true;
-      resolve(earlyStream(pending, opts));
-    }, opts.intervalMs);
+    const deadline = opts.beats.add({
+      onDeadline: () => {
+        early = true;
+        resolve(earlyStream(pending, opts));
+      },
+    });
     pending.then(
       (res) => {
         if (early) return;
-        clearTimeout(timer);
+        opts.beats.cancel(deadline);
         resolve(res);
       },
       (err: unknown) => {
         if (early) return;
-        clearTimeout(timer);
+        opts.beats.cancel(deadline);
         reject(err);
       },
     );
@@ -52,7 +55,7 @@ function earlyStream(pending: Promise<Response>, opts: KeepAliveOptions): Respon
   const beat = () => {
     if (!waiting) return;
     writer.write(KEEP_ALIVE_COMMENT).catch(() => {});
-    timer = setTimeout(beat, opts.intervalMs);
+    timer = setTimeout(beat, opts.beats.ms);
   };
   let timer = setTimeout(beat, 0);
   const stop = () => {

@@ -11,8 +11,10 @@ import { KEEP_ALIVE_MS } from '../defaults';
 import { keepAliveWhileWaiting } from './keep-alive';
 import { noLog, type EdgeLogger } from '../log';
 import { type EdgeMetrics, RequestObservation } from '../metrics/index';
+import { DeadlineQueue } from '../relay/index';
 import { rateLimitHeaders } from './rate-headers';
 import { readBody } from './request-body';
+import { RelayedRequest } from './relayed-request';
 import { checkRelayHead, checkRequestHeaders, checkRequestPath } from './request-checks';
 import { checkOpenAIBody } from './request-json';
 import { requestId } from './request-id';
@@ -68,7 +70,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
   const { tenant, store, hub } = opts;
   const limiter = opts.limiter ?? new KeyLimiter(store);
   const gate = opts.gate ?? tenantGate(opts.queueTimeoutMs);
-  const keepAliveMs = opts.keepAliveMs ?? KEEP_ALIVE_MS;
+  // The tenant's streamed requests' keep-alive beats, on one timer (relay/deadlines.ts).
+  const beats = new DeadlineQueue(opts.keepAliveMs ?? KEEP_ALIVE_MS);
   const log = opts.log ?? noLog;
   const observer = { metrics: opts.metrics, logger: opts.logger };
   const app = new Hono<OpenAIEnv>();
@@ -132,14 +135,8 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
     const rate = rateLimitHeaders(limiter.admit(key));
     const obs = c.get('observation');
     obs.model = model;
-    // The callbacks outlive the handler by the whole stream: they hold strings, not the Hono context.
-    const meter = usageMeter((usage) => {
-      try {
-        store.recordUsage(key.id, usage, model);
-      } catch (err) {
-        log(`request ${id}: recording usage of ${key.id} failed: ${String(err)}`);
-      }
-    });
+    // The events outlive the handler by the whole stream: they hold strings, not the Hono context.
+    const events = new RelayedRequest(obs, store, key.id, model, id, log);
     const streamed = (named.json as { stream?: unknown } | undefined)?.stream === true;
     const req: RelayRequest = {
       method: c.req.method,
@@ -151,18 +148,13 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       // The agent need not parse the body again to ask vLLM for usage (protocol/usage-hint.ts).
       usageHint: openaiJson ? usageHint(c.req.method, pathname, named.json as Record<string, unknown>) : undefined,
       signal: host?.signal ?? c.req.raw.signal,
-      onUsage: (usage) => {
-        obs.usage(usage);
-        meter.usage(usage);
-      },
-      onFirstData: obs.firstData,
-      onStreamError: obs.streamError,
-      keepAliveMs: streamed ? keepAliveMs : undefined,
+      events,
+      keepAlive: streamed ? beats : undefined,
     };
     obs.relayed = true;
-    const relay = relayInSlot(hub, gate, key.id, key.limits.maxConcurrent, req, rate, meter, obs);
+    const relay = relayInSlot(hub, gate, key.id, key.limits.maxConcurrent, req, rate, events);
     if (!streamed) return relay;
-    return keepAliveWhileWaiting(relay, { intervalMs: keepAliveMs, headers: { 'x-request-id': id, ...rate }, log });
+    return keepAliveWhileWaiting(relay, { beats, headers: { 'x-request-id': id, ...rate }, log });
   };
   app.post('/v1/*', relayed);
   app.on(['GET', 'DELETE'], '/v1/responses/:id{.+}', relayed);
@@ -191,13 +183,9 @@ function listModels(hub: RelayHub): ModelObject[] {
   });
 }
 
-const noop = () => {};
-
 /**
  * Waits for the key's concurrency slot (none when `max` is null), then relays;
- * the slot is freed when the stream is over. A function of its own, outside the
- * route handler: onDone lives as long as the stream, and a closure made in the
- * handler would keep the handler's whole context (Hono's, the request body) alive.
+ * the slot is freed when the stream is over (`events.done`).
  */
 async function relayInSlot(
   hub: RelayHub,
@@ -206,55 +194,17 @@ async function relayInSlot(
   max: number | null,
   req: RelayRequest,
   rate: Record<string, string>,
-  meter: UsageMeter,
-  obs: RequestObservation,
+  events: RelayedRequest,
 ): Promise<Response> {
-  const release = max === null ? noop : (gate.tryAcquire(keyId, max) ?? (await gate.acquire(keyId, max, req.signal)));
-  req.onDone = () => {
-    release();
-    meter.done();
-    obs.finished();
-  };
+  const release = max === null ? undefined : (gate.tryAcquire(keyId, max) ?? (await gate.acquire(keyId, max, req.signal)));
+  if (release) events.release = release;
   try {
     const res = await hub.relay(req);
-    meter.responded();
-    obs.answered(res.status);
+    events.responded(res.status);
     for (const name in rate) res.headers.set(name, rate[name]);
     return res;
   } catch (err) {
-    release();
+    release?.();
     throw err;
   }
-}
-
-const NO_TOKENS: Usage = { prompt_tokens: 0, completion_tokens: 0 };
-
-/**
- * Records each relayed request exactly once: with the agent's usage when it
- * reports one, else with zero tokens once the stream is over and a response
- * was given (a relay that failed before answering is not a served request).
- * `done` may come before `responded` when a short response ends in the same turn.
- */
-type UsageMeter = ReturnType<typeof usageMeter>;
-
-function usageMeter(record: (usage: Usage) => void) {
-  let recorded = false;
-  let finished = false;
-  let answered = false;
-  const once = (usage: Usage) => {
-    if (recorded) return;
-    recorded = true;
-    record(usage);
-  };
-  return {
-    usage: (usage: Usage) => once(usage),
-    done: () => {
-      finished = true;
-      if (answered) once(NO_TOKENS);
-    },
-    responded: () => {
-      answered = true;
-      if (finished) once(NO_TOKENS);
-    },
-  };
 }

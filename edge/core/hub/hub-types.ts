@@ -2,6 +2,7 @@
 // and between the Hub and the HTTP routes. No runtime APIs here.
 import type { Hello, Usage, UsageHint } from '../../../protocol/index';
 import type { EdgeMetrics } from '../metrics/index';
+import type { DeadlineQueue } from '../relay/index';
 
 /** One agent WebSocket as a host sees it (ws on Node, a hibernatable WebSocket on Workers). */
 export interface AgentSocket {
@@ -49,6 +50,22 @@ export interface AgentConnection {
   control?(): void;
 }
 
+/**
+ * What the Hub tells the host about one relayed request. One object's methods
+ * rather than four closures: a held stream carries this object and nothing more
+ * (issue 17, memory per stream). A method that throws is logged, not raised.
+ */
+export interface RelayEvents {
+  /** Once, with the agent's reported usage, when the stream ends normally. */
+  usage?(usage: Usage): void;
+  /** Once, when the stream is over however it ended (frees per-key concurrency). */
+  done?(): void;
+  /** At the first response body byte from the agent (time to first token). */
+  firstData?(): void;
+  /** A stream that was answered broke off with an error the client sees. */
+  streamError?(code: string): void;
+}
+
 export interface RelayRequest {
   method: string;
   /** Path and query as the client sent it, e.g. `/v1/chat/completions`. */
@@ -67,16 +84,10 @@ export interface RelayRequest {
   usageHint?: UsageHint;
   /** Aborts when the client goes away: the Hub sends `cancel` to the agent. */
   signal?: ClientSignal;
-  /** Called once with the agent's reported usage when the stream ends normally. */
-  onUsage?: (usage: Usage) => void;
-  /** Called once when the stream is over, however it ended (frees per-key concurrency). */
-  onDone?: () => void;
-  /** Called at the first response body byte from the agent (time to first token). */
-  onFirstData?: () => void;
-  /** Called when a stream that was answered breaks off with an error the client sees. */
-  onStreamError?: (code: string) => void;
-  /** An SSE answer gets a `: keep-alive` comment this often until the agent's first byte (keep-alive.ts); unset: none. */
-  keepAliveMs?: number;
+  /** What the host hears of the request as it goes. */
+  events?: RelayEvents;
+  /** An SSE answer gets a `: keep-alive` comment every `keepAlive.ms` until the agent's first byte (keep-alive.ts); unset: none. */
+  keepAlive?: DeadlineQueue;
 }
 
 export interface AgentInfo {

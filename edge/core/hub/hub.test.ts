@@ -48,7 +48,7 @@ describe('routing', () => {
   it('answers 503 no_agent when the queue timeout passes', async () => {
     const hub = new Hub(testHubOptions({ queueTimeoutMs: 50 }));
     const onDone = vi.fn();
-    const err = await hub.relay(testRequest({ onDone })).catch((e: unknown) => e);
+    const err = await hub.relay(testRequest({ events: { done: onDone } })).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 503, code: 'no_agent', headers: { 'retry-after': '1' } });
     expect((err as Error).message).toMatch(/No agent is connected that serves model `m`; retried for/);
     expect(onDone).toHaveBeenCalledTimes(1);
@@ -85,7 +85,7 @@ describe('routing', () => {
     const hub = new Hub(testHubOptions());
     const first = await new FakeAgent('first').join(hub);
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ onDone }));
+    const pending = hub.relay(testRequest({ events: { done: onDone } }));
     await first.nextControl('request');
     const second = await new FakeAgent('second').join(hub);
     first.drop(1006);
@@ -121,7 +121,7 @@ describe('routing', () => {
   it('gives up with 502 agent_lost when agents keep vanishing before answering', async () => {
     const hub = new Hub(testHubOptions());
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ onDone }));
+    const pending = hub.relay(testRequest({ events: { done: onDone } }));
     for (let i = 0; i < 3; i++) {
       const agent = await new FakeAgent(`gpu-${i}`).join(hub);
       await agent.nextControl('request');
@@ -147,7 +147,7 @@ describe('routing', () => {
     const hub = new Hub(testHubOptions());
     const abort = new AbortController();
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ signal: abort.signal, onDone }));
+    const pending = hub.relay(testRequest({ signal: abort.signal, events: { done: onDone } }));
     abort.abort();
     await expect(pending).rejects.toMatchObject({ status: 499 });
     expect(onDone).toHaveBeenCalledTimes(1);

@@ -4,4 +4,4 @@ export { tenantGate } from './concurrency-gate';
 export type { ConcurrencyGate } from './concurrency-gate';
 export { Hub } from './hub';
 export { badGateway, headTimeout, headersTooLarge, internalError, modelNotFound, urlTooLong } from './hub-errors';
-export type { AgentConnection, AgentInfo, AgentSocket, ClientSignal, HubOptions, LinkMemory, RelayRequest, StreamInfo } from './hub-types';
+export type { AgentConnection, AgentInfo, AgentSocket, ClientSignal, HubOptions, LinkMemory, RelayEvents, RelayRequest, StreamInfo } from './hub-types';

@@ -22,12 +22,14 @@ import { agentInfo } from './agent-info';
 import type { LinkEvents, LinkOptions } from './link-types';
 import { RESPONSE_HEAD_TIMEOUT_MS } from '../defaults';
 import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory, StreamInfo } from '../hub/index';
-import { type RequestRelay, RelayStream, type StreamLink } from '../relay/index';
+import { DeadlineQueue, type RequestRelay, RelayStream, type StreamLink } from '../relay/index';
 
 export class AgentLink implements AgentConnection, StreamLink {
   readonly initialWindow = INITIAL_STREAM_WINDOW;
   readonly directBodies: boolean;
   readonly headTimeoutMs: number;
+  /** Every stream's head deadline, on one timer (relay/deadlines.ts). */
+  readonly headDeadlines: DeadlineQueue;
   #socket: LinkSocket;
   #rate: ControlRate;
   /** Streams whose body upload waits for the socket to drain. */
@@ -49,6 +51,7 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#connectedAt = opts.now();
     this.directBodies = opts.directBodies ?? false;
     this.headTimeoutMs = opts.headTimeoutMs ?? RESPONSE_HEAD_TIMEOUT_MS;
+    this.headDeadlines = new DeadlineQueue(this.headTimeoutMs);
     this.#rate = new ControlRate(opts.now);
     this.#socket = new LinkSocket(socket, {
       schedule: opts.schedule,

@@ -49,26 +49,26 @@ export class RequestObservation {
   }
 
   /** The first body byte from the agent reached the edge. */
-  firstData = (): void => {
+  firstData(): void {
     if (this.#record.ttftSeconds === undefined) this.#record.ttftSeconds = (this.#now() - this.#startedAt) / 1000;
-  };
+  }
 
-  usage = (usage: Usage): void => {
+  usage(usage: Usage): void {
     this.#record.promptTokens = usage.prompt_tokens;
     this.#record.completionTokens = usage.completion_tokens;
-  };
+  }
 
   /** A stream that was answered broke off: the client saw an error event. */
-  streamError = (code: string): void => {
+  streamError(code: string): void {
     this.#record.errorCode ??= code;
-  };
+  }
 
   /** The request is over (its stream ended, or it never had one). */
-  finished = (): void => {
+  finished(): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#maybeReport();
-  };
+  }
 
   #maybeReport(): void {
     if (this.#reported || !this.#answered || !this.#finished) return;

@@ -4,6 +4,7 @@
 // client through an outlet: a web ReadableStream (`stream`, any host), or a
 // host's own writer (the Node edge writes straight to the ServerResponse).
 import { concatBytes } from '../../../protocol/index';
+import type { Deadline, DeadlineQueue, DeadlineTarget } from './deadlines';
 
 export interface BodyReader {
   /** The client took `bytes` of agent data. */
@@ -23,7 +24,7 @@ export interface BodyOutlet {
 
 type Tail = { kind: 'close'; last?: Uint8Array } | { kind: 'error'; error: unknown };
 
-export class RelayBody {
+export class RelayBody implements DeadlineTarget {
   #reader: BodyReader;
   #outlet: BodyOutlet | undefined;
   #stream: ReadableStream<Uint8Array> | undefined;
@@ -37,8 +38,10 @@ export class RelayBody {
   #over = false;
   /** An error that came before any outlet was attached. */
   #early: unknown;
-  /** Until the agent's first byte: the keep-alive timer (keepAlive). */
-  #beat: ReturnType<typeof setTimeout> | undefined;
+  /** Until the agent's first byte: the keep-alive beat (keepAlive). */
+  #beats: DeadlineQueue | undefined;
+  #beat: Deadline | undefined;
+  #comment: Uint8Array | undefined;
 
   constructor(reader: BodyReader) {
     this.#reader = reader;
@@ -74,26 +77,29 @@ export class RelayBody {
 
   /**
    * Until the agent's first byte, hands `comment` (an SSE comment line) to a
-   * waiting client every `intervalMs`: a long prefill then looks alive to
+   * waiting client every `beats.ms`: a long prefill then looks alive to
    * proxies (keep-alive.ts). Not agent data, so it takes no credit.
    */
-  keepAlive(intervalMs: number, comment: Uint8Array): void {
-    const beat = () => {
-      this.#beat = undefined;
-      if (this.#over || this.#tail || this.#chunks.length > 0) return;
-      if (this.#wanting && this.#outlet) {
-        this.#wanting = false;
-        this.#outlet.enqueue(comment);
-      }
-      this.#beat = setTimeout(beat, intervalMs);
-    };
-    this.#beat = setTimeout(beat, intervalMs);
+  keepAlive(beats: DeadlineQueue, comment: Uint8Array): void {
+    this.#beats = beats;
+    this.#comment = comment;
+    this.#beat = beats.add(this);
+  }
+
+  /** A keep-alive interval passed with no agent byte. */
+  onDeadline(): void {
+    this.#beat = undefined;
+    if (this.#over || this.#tail || this.#chunks.length > 0) return;
+    if (this.#wanting && this.#outlet) {
+      this.#wanting = false;
+      this.#outlet.enqueue(this.#comment!);
+    }
+    this.#beat = this.#beats!.add(this);
   }
 
   #stopBeat(): void {
     if (this.#beat === undefined) return;
-    clearTimeout(this.#beat);
-    this.#beat = undefined;
+    this.#beat = this.#beats!.cancel(this.#beat);
   }
 
   /** The client is ready for more. */

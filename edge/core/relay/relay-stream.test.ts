@@ -18,7 +18,7 @@ describe('relaying a request', () => {
     const { hub, agent } = await setup();
     const onUsage = vi.fn();
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ requestId: 'r-42', onUsage, onDone }));
+    const pending = hub.relay(testRequest({ requestId: 'r-42', events: { usage: onUsage, done: onDone } }));
     const req = await agent.nextControl('request');
     expect(req).toMatchObject({ stream: 1, method: 'POST', path: '/v1/chat/completions', requestId: 'r-42', model: 'm' });
     expect(JSON.parse(await agent.upload(1))).toEqual({ model: 'm', stream: true });
@@ -84,7 +84,7 @@ describe('relaying a request', () => {
   it('answers with the agent error status when the agent fails before responding', async () => {
     const { hub, agent } = await setup();
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ onDone }));
+    const pending = hub.relay(testRequest({ events: { done: onDone } }));
     const req = await agent.nextControl('request');
     agent.control('error', req.stream, { code: 'upstream_unavailable', message: 'vLLM is restarting', status: 503 });
     const err = await pending.catch((e: unknown) => e);
@@ -198,7 +198,7 @@ describe('flow control', () => {
   it('closes with 1008 when the agent sends more data than its credit', async () => {
     const { hub, agent } = await setup();
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ onDone }));
+    const pending = hub.relay(testRequest({ events: { done: onDone } }));
     const req = await agent.nextControl('request');
     agent.respond(req.stream);
     const res = await pending;
@@ -214,7 +214,7 @@ describe('cancellation', () => {
   it('sends cancel once and frees the slot when the client cancels the body', async () => {
     const { hub, agent } = await setup();
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ onDone }));
+    const pending = hub.relay(testRequest({ events: { done: onDone } }));
     const req = await agent.nextControl('request');
     agent.respond(req.stream);
     agent.data(req.stream, 'data: 1\n\n');
@@ -234,7 +234,7 @@ describe('cancellation', () => {
     const { hub, agent } = await setup();
     const abort = new AbortController();
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ signal: abort.signal, onDone }));
+    const pending = hub.relay(testRequest({ signal: abort.signal, events: { done: onDone } }));
     const req = await agent.nextControl('request');
     agent.respond(req.stream);
     const reader = (await pending).body!.getReader();
@@ -263,7 +263,7 @@ describe('failures mid-stream', () => {
   it('ends an SSE body with an OpenAI error event when the agent disconnects mid-stream', async () => {
     const { hub, agent } = await setup();
     const onDone = vi.fn();
-    const pending = hub.relay(testRequest({ onDone }));
+    const pending = hub.relay(testRequest({ events: { done: onDone } }));
     const req = await agent.nextControl('request');
     agent.respond(req.stream);
     agent.data(req.stream, 'data: {"x":1}\n\n');

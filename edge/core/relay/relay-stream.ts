@@ -23,7 +23,8 @@ import { PROMPT_TOKEN_SLACK } from '../defaults';
 import { badGateway, headTimeout, headersTooLarge, type StreamInfo } from '../hub/index';
 import { KEEP_ALIVE_COMMENT } from '../http/index';
 import type { RequestRelay } from './request-relay';
-import { RelayBody, withDirectBody } from './relay-stream-body';
+import type { Deadline, DeadlineQueue, DeadlineTarget } from './deadlines';
+import { RelayBody, withDirectBody, type BodyReader } from './relay-stream-body';
 import { clientHeaders, hasNullBody, sseErrorEvent } from './response-head';
 
 /** What a stream needs from its agent connection. */
@@ -38,6 +39,8 @@ export interface StreamLink {
   readonly directBodies: boolean;
   /** How long the agent may take to send `response`, then 504. */
   readonly headTimeoutMs: number;
+  /** The streams' head deadlines, headTimeoutMs each. */
+  readonly headDeadlines: DeadlineQueue;
   /** The socket is backed up: body uploads wait. */
   readonly congested: boolean;
   /** Calls `stream.resume()` once the socket drains. */
@@ -49,7 +52,7 @@ type Phase = 'opening' | 'streaming' | 'over';
 /** A response frame's JSON: the head's bytes plus quotes, colons and escapes. */
 const MAX_RESPONSE_PAYLOAD = MAX_RESPONSE_HEAD_BYTES * 2;
 
-export class RelayStream {
+export class RelayStream implements DeadlineTarget, BodyReader {
   readonly id: number;
   #link: StreamLink;
   #relay: RequestRelay;
@@ -65,7 +68,7 @@ export class RelayStream {
   /** Request body bytes, and response body bytes the agent sent: what bound its usage report. */
   #requestBytes = 0;
   #relayed = 0;
-  #headTimer: ReturnType<typeof setTimeout> | undefined;
+  #headDeadline: Deadline | undefined;
 
   constructor(id: number, link: StreamLink, relay: RequestRelay) {
     this.id = id;
@@ -93,8 +96,14 @@ export class RelayStream {
       return this.#relay.fail(headersTooLarge(`The request head is ${head.payload.byteLength} bytes as a frame; at most 65536 are relayed.`));
     }
     this.#link.send(head);
-    this.#headTimer = setTimeout(() => this.abandon(headTimeout(this.#link.headTimeoutMs)), this.#link.headTimeoutMs);
+    this.#headDeadline = this.#link.headDeadlines.add(this);
     this.#sendBody();
+  }
+
+  /** The agent sent no response head in time. */
+  onDeadline(): void {
+    this.#headDeadline = undefined;
+    this.abandon(headTimeout(this.#link.headTimeoutMs));
   }
 
   /** The socket drained: go on with the upload. */
@@ -153,7 +162,7 @@ export class RelayStream {
     if (this.#phase === 'over') return;
     const wasStreaming = this.#phase === 'streaming';
     this.#phase = 'over';
-    clearTimeout(this.#headTimer);
+    this.#headDeadline = this.#link.headDeadlines.cancel(this.#headDeadline);
     if (!wasStreaming) return this.#relay.lost();
     this.#relay.broke('agent_disconnected');
     this.#endBodyWithError(new HttpError(502, 'agent_disconnected', `The agent disconnected mid-response (${why}).`));
@@ -201,7 +210,7 @@ export class RelayStream {
 
   #response(head: ResponseHead): void {
     if (this.#phase !== 'opening') return this.#refuse('The agent sent a second response.');
-    clearTimeout(this.#headTimer);
+    this.#headDeadline = this.#link.headDeadlines.cancel(this.#headDeadline);
     if (head.status < 200) return this.#refuse(`The agent answered with status ${head.status}.`);
     const headers = clientHeaders(head, this.#relay.req.requestId);
     if (!headers) return this.#refuse('The agent sent an invalid response header.');
@@ -209,13 +218,9 @@ export class RelayStream {
     const nullBody = hasNullBody(head.status, this.#relay.req.method);
     this.#body = nullBody
       ? undefined
-      : new RelayBody({
-          consumed: (bytes) => this.#consumed(bytes),
-          cancelled: () => this.abandon(new HttpError(499, 'client_closed', 'client went away')),
-          schedule: (fn) => this.#link.schedule(fn),
-        });
-    const keepAliveMs = this.#relay.req.keepAliveMs;
-    if (this.#body && this.#sse && keepAliveMs) this.#body.keepAlive(keepAliveMs, KEEP_ALIVE_COMMENT);
+      : new RelayBody(this);
+    const beats = this.#relay.req.keepAlive;
+    if (this.#body && this.#sse && beats) this.#body.keepAlive(beats, KEEP_ALIVE_COMMENT);
     this.#phase = 'streaming';
     if (this.#uploaded) this.#relay.dropPayload();
     const direct = this.#body && this.#link.directBodies ? this.#body : undefined;
@@ -268,6 +273,22 @@ export class RelayStream {
     this.#body.endWith(sseErrorEvent(err));
   }
 
+  // BodyReader: what the client's side of the body tells this stream (the stream
+  // itself, not an object of closures: a held stream carries no more than it must).
+
+  /** The client took `bytes`: grant the agent that much credit again, in steps. */
+  consumed(bytes: number): void {
+    this.#consumed(bytes);
+  }
+
+  cancelled(): void {
+    this.abandon(new HttpError(499, 'client_closed', 'client went away'));
+  }
+
+  schedule(fn: () => void): void {
+    this.#link.schedule(fn);
+  }
+
   #consumed(bytes: number): void {
     if (this.#phase === 'over') return;
     const grant = this.#grants.consume(bytes);
@@ -278,7 +299,7 @@ export class RelayStream {
 
   #close(): void {
     this.#phase = 'over';
-    clearTimeout(this.#headTimer);
+    this.#headDeadline = this.#link.headDeadlines.cancel(this.#headDeadline);
     this.#link.release(this);
   }
 

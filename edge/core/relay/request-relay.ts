@@ -1,5 +1,5 @@
 // One client request on its way through the Hub: the promise relay() returns,
-// its current attempt, and the once-only onDone, across retries on other agents.
+// its current attempt, and the once-only `done` event, across retries on other agents.
 import type { Usage } from '../../../protocol/index';
 import type { HttpError } from '../errors';
 import type { RelayRequest } from '../hub/index';
@@ -79,7 +79,7 @@ export class RequestRelay {
     return this.#settled;
   }
 
-  /** The request is over and onDone has run. */
+  /** The request is over and its `done` event was told. */
   get done(): boolean {
     return this.#done;
   }
@@ -130,26 +130,30 @@ export class RequestRelay {
   data(): void {
     if (this.#sawData) return;
     this.#sawData = true;
-    if (this.req.onFirstData) this.#call(this.req.onFirstData, 'onFirstData');
+    const events = this.req.events;
+    if (events?.firstData) this.#call(() => events.firstData?.(), 'firstData');
   }
 
   /** An answered stream broke off with `code`. */
   broke(code: string): void {
-    if (this.req.onStreamError) this.#call(() => this.req.onStreamError?.(code), 'onStreamError');
+    const events = this.req.events;
+    if (events?.streamError) this.#call(() => events.streamError?.(code), 'streamError');
   }
 
   usage(usage: Usage): void {
-    this.#call(() => this.req.onUsage?.(usage), 'onUsage');
+    const events = this.req.events;
+    if (events?.usage) this.#call(() => events.usage?.(usage), 'usage');
   }
 
-  /** The request is over, however it ended; runs onDone once. */
+  /** The request is over, however it ended; tells `events.done` once. */
   finish(): void {
     if (this.#done) return;
     this.#done = true;
     this.stream = undefined;
     this.stopWaiting();
     if (this.#onAbort) this.req.signal?.removeEventListener('abort', this.#onAbort);
-    this.#call(() => this.req.onDone?.(), 'onDone');
+    const events = this.req.events;
+    if (events?.done) this.#call(() => events.done?.(), 'done');
   }
 
   /** Arms the queue timeout. */
