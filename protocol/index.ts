@@ -14,3 +14,4 @@ export * from './stream-table';
 export * from './zod-issue';
 export * from './close-reason';
 export * from './usage-hint';
+export * from './deadlines';

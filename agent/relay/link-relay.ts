@@ -4,6 +4,7 @@
 import {
   CloseCode,
   controlFrame,
+  DeadlineQueue,
   FrameType,
   frameTypeName,
   parseControl,
@@ -13,13 +14,14 @@ import {
   StreamTable,
   type Frame,
   type RequestHead,
+  type Usage,
 } from '../../protocol/index';
-import { MAX_REQUEST_BODY } from '../defaults';
+import { HEAD_HOLD_MS, MAX_REQUEST_BODY } from '../defaults';
 import type { StreamHandler, FrameSink } from '../link/index';
 import { responseFrameHeaders, upstreamRequestHeaders } from './headers';
 import { ResponsePump } from './response-pump';
 import type { AgentMetrics, StreamMeter } from '../metrics';
-import type { Upstream, UpstreamCall } from './upstream';
+import type { Upstream, UpstreamCall, UpstreamHandlers } from './upstream';
 import { createUsageTap, planUsage } from './usage-tap';
 
 export interface RelayOptions {
@@ -39,7 +41,9 @@ const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENE
 
 interface Stream {
   id: number;
-  head: RequestHead;
+  /** The request's head until it is forwarded (a held stream keeps only its id). */
+  head: RequestHead | undefined;
+  requestId: string;
   body: Uint8Array[];
   bodyBytes: number;
   /** Request-body credit the edge still has; spending past it is a violation. */
@@ -48,7 +52,9 @@ interface Stream {
   send: SendWindow;
   /** Set once `end` arrived and the upstream request is under way. */
   call?: UpstreamCall;
-  pump?: ResponsePump;
+  /** planUsage's: the usage event the agent asked for is taken out of the response. */
+  strip: boolean;
+  pump?: ResponsePump<Stream>;
   meter?: StreamMeter;
 }
 
@@ -59,6 +65,8 @@ export class LinkRelay implements StreamHandler {
   #highest = 0;
   #idle: (() => void)[] = [];
   #refusedLoggedAt = 0;
+  /** Every pump's head hold, on one timer (protocol/deadlines.ts). */
+  readonly #holds = new DeadlineQueue(HEAD_HOLD_MS);
 
   constructor(opts: RelayOptions) {
     this.#opts = opts;
@@ -134,11 +142,13 @@ export class LinkRelay implements StreamHandler {
     this.#streams.set(frame.stream, {
       id: frame.stream,
       head: head.value,
+      requestId: head.value.requestId,
       body: [],
       bodyBytes: 0,
       credit: initialWindow,
       receive: new ReceiveWindow(initialWindow),
       send: new SendWindow(initialWindow),
+      strip: false,
     });
     return undefined;
   }
@@ -174,58 +184,65 @@ export class LinkRelay implements StreamHandler {
   }
 
   #forward(stream: Stream): void {
-    const { head } = stream;
+    const head = stream.head!;
     const plan = planUsage(head, Buffer.concat(stream.body));
     stream.body = [];
-    // The callbacks below live as long as the stream: they keep `strip`, not the plan and its body.
-    const { strip } = plan;
-    const { sink, upstream } = this.#opts;
+    stream.head = undefined;
+    // The stream keeps `strip`, not the plan and its body.
+    stream.strip = plan.strip;
     const headers = upstreamRequestHeaders(head.headers);
     // vLLM names its request after X-Request-Id (--enable-request-id-headers): one id in both logs.
     if (head.requestId && !headers['x-request-id']) headers['x-request-id'] = head.requestId;
     const request = { method: head.method, path: head.path, headers, body: plan.body.byteLength > 0 ? plan.body : null };
-    const meter = (stream.meter = this.#opts.metrics?.stream(head.path.split('?')[0]));
-    stream.call = upstream.stream(request, {
-      response: (status, resHeaders, source) => {
-        meter?.response(status);
-        const contentType = resHeaders['content-type'];
-        stream.pump = new ResponsePump({
-          stream: stream.id,
-          head: controlFrame('response', stream.id, { status, headers: responseFrameHeaders(resHeaders) }),
-          source,
-          tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, strip),
-          window: stream.send,
-          sink,
-          onDone: ({ error, usage }) => {
-            if (usage) meter?.usage(usage);
-            if (error) this.#fail(stream, { code: 'upstream_reset', message: `upstream ended the response early: ${error.message}` });
-            else this.#forget(stream);
-          },
-        });
-      },
-      data: (chunk) => {
-        meter?.firstData();
-        stream.pump?.data(chunk);
-      },
-      end: () => stream.pump?.end(),
-      error: (err, responded) => {
-        if (responded) return stream.pump?.error(err);
-        // The edge may show the message to the client: name the failure, not loopback addresses.
-        const code = (err as { code?: string }).code ?? err.name;
-        // The request never reached the model server: the edge may send it to another agent,
-        // and this agent stops taking requests until its upstream answers again.
-        const unreached = NOT_CONNECTED.has(code);
-        if (unreached) this.#opts.unreachable?.();
-        this.#fail(
-          stream,
-          code === 'UND_ERR_HEADERS_TIMEOUT'
-            ? { code: 'upstream_timeout', message: 'the model server did not answer in time', status: 504 }
-            : { code: 'upstream_unreachable', message: `the model server is unreachable (${code})`, status: 502, ...(unreached ? { retry: true } : {}) },
-          `${upstream.url}: ${err.message}`,
-        );
-      },
-    });
+    stream.meter = this.#opts.metrics?.stream(head.path.split('?')[0]);
+    stream.call = this.#opts.upstream.stream(request, this.#calls, stream);
   }
+
+  /** The upstream calls' callbacks, one object for every stream (each gets its stream). */
+  readonly #calls: UpstreamHandlers<Stream> = {
+    response: (stream, status, resHeaders, source) => {
+      stream.meter?.response(status);
+      const contentType = resHeaders['content-type'];
+      stream.pump = new ResponsePump({
+        stream: stream.id,
+        head: controlFrame('response', stream.id, { status, headers: responseFrameHeaders(resHeaders) }),
+        source,
+        tap: createUsageTap(Array.isArray(contentType) ? contentType[0] : contentType, stream.strip),
+        window: stream.send,
+        sink: this.#opts.sink,
+        holds: this.#holds,
+        ctx: stream,
+        onDone: this.#pumpDone,
+      });
+    },
+    data: (stream, chunk) => {
+      stream.meter?.firstData();
+      stream.pump?.data(chunk);
+    },
+    end: (stream) => stream.pump?.end(),
+    error: (stream, err, responded) => {
+      if (responded) return stream.pump?.error(err);
+      // The edge may show the message to the client: name the failure, not loopback addresses.
+      const code = (err as { code?: string }).code ?? err.name;
+      // The request never reached the model server: the edge may send it to another agent,
+      // and this agent stops taking requests until its upstream answers again.
+      const unreached = NOT_CONNECTED.has(code);
+      if (unreached) this.#opts.unreachable?.();
+      this.#fail(
+        stream,
+        code === 'UND_ERR_HEADERS_TIMEOUT'
+          ? { code: 'upstream_timeout', message: 'the model server did not answer in time', status: 504 }
+          : { code: 'upstream_unreachable', message: `the model server is unreachable (${code})`, status: 502, ...(unreached ? { retry: true } : {}) },
+        `${this.#opts.upstream.url}: ${err.message}`,
+      );
+    },
+  };
+
+  readonly #pumpDone = (stream: Stream, { error, usage }: { usage?: Usage; error?: Error }): void => {
+    if (usage) stream.meter?.usage(usage);
+    if (error) this.#fail(stream, { code: 'upstream_reset', message: `upstream ended the response early: ${error.message}` });
+    else this.#forget(stream);
+  };
 
   /** Answers a request frame the agent could not read with `error` (400), and logs it at most once a second. */
   #refuse(id: number, why: string): void {
@@ -243,7 +260,7 @@ export class LinkRelay implements StreamHandler {
     stream.pump?.sendHead();
     stream.meter?.fail(error.code, error.status);
     this.#opts.sink.send(controlFrame('error', stream.id, { ...error, message: error.message.slice(0, 4096) }));
-    this.#opts.log(`stream ${stream.id} (${stream.head.requestId}): ${error.code}: ${detail}`);
+    this.#opts.log(`stream ${stream.id} (${stream.requestId}): ${error.code}: ${detail}`);
     this.#stop(stream);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { controlFrame, FrameType, SendWindow, type Frame } from '../../protocol/index';
+import { controlFrame, DeadlineQueue, FrameType, SendWindow, type Frame } from '../../protocol/index';
 import { ResponsePump } from './response-pump';
 import { createUsageTap } from './usage-tap';
 
@@ -10,11 +10,12 @@ function setup(holdMs = 5) {
   const pump = new ResponsePump({
     stream: 1,
     head: controlFrame('response', 1, { status: 200, headers: { 'content-type': 'text/plain' } }),
-    holdMs,
+    holds: new DeadlineQueue(holdMs),
     source: { pause: () => {}, resume: () => {} },
     tap: createUsageTap('text/plain', false),
     window: new SendWindow(1 << 20),
     sink,
+    ctx: undefined,
     onDone,
   });
   const types = () => sent.map((f) => f.type);
@@ -57,7 +58,7 @@ describe('ResponsePump head hold', () => {
     const { pump, types, onDone } = setup();
     pump.error(new Error('reset'));
     expect(types()).toEqual([FrameType.response]);
-    expect(onDone).toHaveBeenCalledWith({ error: expect.any(Error) });
+    expect(onDone).toHaveBeenCalledWith(undefined, { error: expect.any(Error) });
   });
 
   it('sends nothing once stopped (cancel), not even the held head', async () => {

@@ -47,7 +47,8 @@ function started(make: () => Uint8Array) {
   return new Promise<{ abort(): void }>((resolve, reject) => {
     const call = upstream.stream(
       { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: make() },
-      { response: () => resolve(call), data: () => {}, end: () => {}, error: reject },
+      { response: () => resolve(call), data: () => {}, end: () => {}, error: (_ctx, err) => reject(err) },
+      undefined,
     );
   });
 }

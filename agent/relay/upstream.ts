@@ -42,18 +42,78 @@ export interface BodySource {
   resume(): void;
 }
 
-/** Callbacks of one streamed upstream call, in order: response, data…, then end or error. */
-export interface UpstreamHandlers {
-  response(status: number, headers: IncomingHttpHeaders, body: BodySource): void;
-  data(chunk: Buffer): void;
-  end(): void;
+/**
+ * Callbacks of streamed upstream calls, in order: response, data…, then end or
+ * error. One object serves every call: each callback gets the call's `ctx`
+ * (issue 17: closures per call were a KB of every held stream).
+ */
+export interface UpstreamHandlers<C> {
+  response(ctx: C, status: number, headers: IncomingHttpHeaders, body: BodySource): void;
+  data(ctx: C, chunk: Buffer): void;
+  end(ctx: C): void;
   /** The call failed; `responded` says whether `response` came first. Not called after abort(). */
-  error(err: Error, responded: boolean): void;
+  error(ctx: C, err: Error, responded: boolean): void;
 }
 
 export interface UpstreamCall {
   /** Aborts the call at once (before or after the response); no callback follows. */
   abort(): void;
+}
+
+const cancelled = () => new Error('cancelled by the edge');
+
+/** One streamed call: undici's dispatch handler, the body's flow control and the caller's handle, in one object. */
+class StreamedCall<C> implements Dispatcher.DispatchHandler, BodySource, UpstreamCall {
+  readonly #handlers: UpstreamHandlers<C>;
+  readonly #ctx: C;
+  #controller: Dispatcher.DispatchController | undefined;
+  #aborted = false;
+  #responded = false;
+
+  constructor(handlers: UpstreamHandlers<C>, ctx: C) {
+    this.#handlers = handlers;
+    this.#ctx = ctx;
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.#aborted) c.abort(cancelled());
+  }
+
+  onResponseStart(c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (this.#aborted || statusCode < 200) return; // 1xx: the final response follows
+    // undici leaves the raw header Buffers on the controller, which the stream keeps for
+    // abort(); they are views into the socket's read buffer. The parsed copy is all we use.
+    (c as { rawHeaders?: unknown }).rawHeaders = null;
+    this.#responded = true;
+    this.#handlers.response(this.#ctx, statusCode, headers, this);
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#aborted) this.#handlers.data(this.#ctx, chunk);
+  }
+
+  onResponseEnd(): void {
+    if (!this.#aborted) this.#handlers.end(this.#ctx);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (!this.#aborted) this.#handlers.error(this.#ctx, err, this.#responded);
+  }
+
+  pause(): void {
+    this.#controller?.pause();
+  }
+
+  resume(): void {
+    this.#controller?.resume();
+  }
+
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller?.abort(cancelled());
+  }
 }
 
 export class Upstream {
@@ -93,46 +153,14 @@ export class Upstream {
    * Readable per response: its buffering and events were ~10 % of the
    * agent's CPU per relayed token.
    */
-  stream(req: Omit<UpstreamRequest, 'signal'>, handlers: UpstreamHandlers): UpstreamCall {
-    let controller: Dispatcher.DispatchController | undefined;
-    let aborted = false;
-    let responded = false;
-    const cancelled = () => new Error('cancelled by the edge');
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (aborted) c.abort(cancelled());
-      },
-      onResponseStart(c, statusCode, headers) {
-        if (aborted || statusCode < 200) return; // 1xx: the final response follows
-        // undici leaves the raw header Buffers on the controller, which the stream keeps for
-        // abort(); they are views into the socket's read buffer. The parsed copy is all we use.
-        (c as { rawHeaders?: unknown }).rawHeaders = null;
-        responded = true;
-        handlers.response(statusCode, headers, { pause: () => c.pause(), resume: () => c.resume() });
-      },
-      onResponseData(_c, chunk) {
-        if (!aborted) handlers.data(chunk);
-      },
-      onResponseEnd() {
-        if (!aborted) handlers.end();
-      },
-      onResponseError(_c, err) {
-        if (!aborted) handlers.error(err, responded);
-      },
-    };
+  stream<C>(req: Omit<UpstreamRequest, 'signal'>, handlers: UpstreamHandlers<C>, ctx: C): UpstreamCall {
+    const call = new StreamedCall(handlers, ctx);
     try {
-      this.#pool.dispatch(this.#options(req), handler);
+      this.#pool.dispatch(this.#options(req), call);
     } catch (err) {
-      queueMicrotask(() => handler.onResponseError!(controller!, err as Error));
+      queueMicrotask(() => call.onResponseError(undefined, err as Error));
     }
-    return {
-      abort() {
-        if (aborted) return;
-        aborted = true;
-        controller?.abort(cancelled());
-      },
-    };
+    return call;
   }
 
   /** The request as undici's options: the base URL's path prefix before the client's path. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../errors';
-import { DeadlineQueue } from '../relay/index';
+import { DeadlineQueue } from '../../../protocol/index';
 import { keepAliveWhileWaiting } from './keep-alive';
 
 const later = <T>(ms: number, value: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(value()), ms));

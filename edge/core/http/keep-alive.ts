@@ -5,7 +5,8 @@
 // Once keep-alives went out the response is a 200 SSE stream: an error after
 // that is a final `data: {"error":…}` event, as for a stream that fails mid-way.
 import { errorJson, HttpError } from '../errors';
-import { directBodyOf, type DeadlineQueue } from '../relay/index';
+import type { DeadlineQueue } from '../../../protocol/index';
+import { directBodyOf } from '../relay/index';
 import { internalError } from '../hub/index';
 
 export const KEEP_ALIVE_COMMENT = new TextEncoder().encode(': keep-alive\n\n');

@@ -1,7 +1,7 @@
 // The OpenAI-compatible API of ONE tenant: checks the key, the body and the
 // key's limits, then relays the request through the tenant's Hub unchanged.
 import { Hono, type Handler, type MiddlewareHandler } from 'hono';
-import { usageHint, type Usage } from '../../../protocol/index';
+import { DeadlineQueue, usageHint } from '../../../protocol/index';
 import { apiKeyHeader } from './api-key-header';
 import { invalidApiKey, notFound, onError } from './error-handler';
 import { forwardableHeaders } from './forward-headers';
@@ -11,7 +11,6 @@ import { KEEP_ALIVE_MS } from '../defaults';
 import { keepAliveWhileWaiting } from './keep-alive';
 import { noLog, type EdgeLogger } from '../log';
 import { type EdgeMetrics, RequestObservation } from '../metrics/index';
-import { DeadlineQueue } from '../relay/index';
 import { rateLimitHeaders } from './rate-headers';
 import { readBody } from './request-body';
 import { RelayedRequest } from './relayed-request';

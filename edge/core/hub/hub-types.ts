@@ -1,8 +1,7 @@
 // The contract between the runtime-neutral Hub and the two hosts (Node, Cloudflare)
 // and between the Hub and the HTTP routes. No runtime APIs here.
-import type { Hello, Usage, UsageHint } from '../../../protocol/index';
+import type { DeadlineQueue, Hello, Usage, UsageHint } from '../../../protocol/index';
 import type { EdgeMetrics } from '../metrics/index';
-import type { DeadlineQueue } from '../relay/index';
 
 /** One agent WebSocket as a host sees it (ws on Node, a hibernatable WebSocket on Workers). */
 export interface AgentSocket {

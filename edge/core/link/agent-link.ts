@@ -4,6 +4,7 @@
 // never throws into the host.
 import {
   CloseCode,
+  DeadlineQueue,
   CONNECTION_STREAM,
   decodeFrames,
   INITIAL_STREAM_WINDOW,
@@ -22,7 +23,7 @@ import { agentInfo } from './agent-info';
 import type { LinkEvents, LinkOptions } from './link-types';
 import { RESPONSE_HEAD_TIMEOUT_MS } from '../defaults';
 import type { AgentConnection, AgentInfo, AgentSocket, LinkMemory, StreamInfo } from '../hub/index';
-import { DeadlineQueue, type RequestRelay, RelayStream, type StreamLink } from '../relay/index';
+import { type RequestRelay, RelayStream, type StreamLink } from '../relay/index';
 
 export class AgentLink implements AgentConnection, StreamLink {
   readonly initialWindow = INITIAL_STREAM_WINDOW;

@@ -5,6 +5,4 @@ export type { StreamLink } from './relay-stream';
 export { RelayBody, directBodyOf } from './relay-stream-body';
 export type { BodyOutlet } from './relay-stream-body';
 export { RequestRelay } from './request-relay';
-export { DeadlineQueue } from './deadlines';
-export type { Deadline, DeadlineTarget } from './deadlines';
 export type { RelayHooks } from './request-relay';

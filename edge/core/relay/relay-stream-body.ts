@@ -3,8 +3,7 @@
 // (and the agent's sending) follows the client's pace. The body reaches the
 // client through an outlet: a web ReadableStream (`stream`, any host), or a
 // host's own writer (the Node edge writes straight to the ServerResponse).
-import { concatBytes } from '../../../protocol/index';
-import type { Deadline, DeadlineQueue, DeadlineTarget } from './deadlines';
+import { concatBytes, type Deadline, type DeadlineQueue, type DeadlineTarget } from '../../../protocol/index';
 
 export interface BodyReader {
   /** The client took `bytes` of agent data. */

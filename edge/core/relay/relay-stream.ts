@@ -14,6 +14,9 @@ import {
   SendWindow,
   type ControlMessage,
   type ControlTypeName,
+  type Deadline,
+  type DeadlineQueue,
+  type DeadlineTarget,
   type Frame,
   type ResponseHead,
   type Usage,
@@ -23,7 +26,6 @@ import { PROMPT_TOKEN_SLACK } from '../defaults';
 import { badGateway, headTimeout, headersTooLarge, type StreamInfo } from '../hub/index';
 import { KEEP_ALIVE_COMMENT } from '../http/index';
 import type { RequestRelay } from './request-relay';
-import type { Deadline, DeadlineQueue, DeadlineTarget } from './deadlines';
 import { RelayBody, withDirectBody, type BodyReader } from './relay-stream-body';
 import { clientHeaders, hasNullBody, sseErrorEvent } from './response-head';
 
