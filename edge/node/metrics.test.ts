@@ -39,4 +39,32 @@ describe('PromEdgeMetrics', () => {
     expect(value(text, 'vllama_edge_tunnel_bytes_total{tenant="t",direction="in"}')).toBe(350);
     expect(value(text, 'vllama_edge_tunnel_messages_total{tenant="t",direction="in"}')).toBe(2);
   });
+
+  it('counts requests and tunnel traffic between scrapes once: a second scrape adds nothing, a later request adds one', async () => {
+    const m = new PromEdgeMetrics({ hubs: () => [] });
+    const finish = (status: number) => m.requestFinished({
+      tenant: 't', requestId: 'r', keyId: 'k', method: 'POST', route: '/v1/chat/completions', model: 'm', status,
+      errorCode: undefined, promptTokens: 5, completionTokens: 7, durationSeconds: 0.1, endedAt: 0,
+    });
+    const series = 'vllama_edge_requests_total{tenant="t",route="/v1/chat/completions",status="200"}';
+    m.requestStarted('t');
+    m.requestStarted('t');
+    finish(200);
+    m.tunnel('t', 'out', 2, 10);
+    let text = await m.text();
+    expect(value(text, series)).toBe(1);
+    expect(value(text, 'vllama_edge_requests_in_flight{tenant="t"}')).toBe(1);
+    text = await m.text();
+    expect(value(text, series)).toBe(1);
+    expect(value(text, 'vllama_edge_completion_tokens_total{tenant="t"}')).toBe(7);
+    expect(value(text, 'vllama_edge_tunnel_frames_total{tenant="t",direction="out"}')).toBe(2);
+    finish(200);
+    m.tunnel('t', 'out', 1, 10);
+    text = await m.text();
+    expect(value(text, series)).toBe(2);
+    expect(value(text, 'vllama_edge_requests_in_flight{tenant="t"}')).toBe(0);
+    expect(value(text, 'vllama_edge_completion_tokens_total{tenant="t"}')).toBe(14);
+    expect(value(text, 'vllama_edge_tunnel_frames_total{tenant="t",direction="out"}')).toBe(3);
+    expect(value(text, 'vllama_edge_tunnel_bytes_total{tenant="t",direction="out"}')).toBe(20);
+  });
 });
