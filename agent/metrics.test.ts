@@ -39,4 +39,29 @@ describe('AgentMetrics', () => {
     expect(value(text, 'vllama_agent_vllm_up')).toBe(1);
     expect(events.map((e) => e.event)).toEqual(['connect', 'disconnect', 'reconnect', 'vllm_ready']);
   });
+
+  it('adds what came between scrapes once: a second scrape adds nothing, a later stream and message add theirs', async () => {
+    const m = new AgentMetrics();
+    const run = () => {
+      const s = m.stream('/v1/completions');
+      s.response(200);
+      s.usage({ prompt_tokens: 2, completion_tokens: 4 });
+      s.done();
+    };
+    run();
+    m.tunnel('out', 3, 100);
+    await m.text();
+    let text = await m.text();
+    expect(value(text, 'vllama_agent_requests_total{route="/v1/completions",status="200"}')).toBe(1);
+    expect(value(text, 'vllama_agent_completion_tokens_total')).toBe(4);
+    expect(value(text, 'vllama_agent_tunnel_frames_total{direction="out"}')).toBe(3);
+    expect(value(text, 'vllama_agent_tunnel_frames_total{direction="in"}')).toBe(0);
+    run();
+    m.tunnel('out', 1, 50);
+    text = await m.text();
+    expect(value(text, 'vllama_agent_requests_total{route="/v1/completions",status="200"}')).toBe(2);
+    expect(value(text, 'vllama_agent_prompt_tokens_total')).toBe(4);
+    expect(value(text, 'vllama_agent_tunnel_bytes_total{direction="out"}')).toBe(150);
+    expect(value(text, 'vllama_agent_tunnel_messages_total{direction="out"}')).toBe(2);
+  });
 });

@@ -1,8 +1,10 @@
 // The agent's Prometheus metrics (prom-client) and its lifecycle events: what
 // the relay, the link and the supervisor report, kept per stream in a small
-// StreamMeter so the per-chunk path only checks one boolean.
+// StreamMeter so the per-chunk path only checks one boolean. Counters are
+// counted in plain numbers and handed to prom-client at scrape
+// (protocol/pending-counts.ts); the histograms observe per stream.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Usage } from '../protocol/index';
+import { PendingCounts, type Usage } from '../protocol/index';
 
 /** Seconds: from a cached prompt's first token (~10 ms) to a long generation (minutes). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -23,6 +25,64 @@ export interface StreamMeter {
   done(): void;
 }
 
+type Pending = { requests: PendingCounts; errors: PendingCounts; tokens: { prompt: number; completion: number } };
+
+/** One stream's meter: an object with fields, not closures, since a held stream keeps it. */
+class Stream implements StreamMeter {
+  readonly #ttft: Histogram;
+  readonly #duration: Histogram;
+  readonly #pending: Pending;
+  readonly #route: string;
+  readonly #started = performance.now();
+  #status = 0;
+  #seenData = false;
+  #finished = false;
+  #error: string | undefined;
+  #usage: Usage | undefined;
+
+  constructor(ttft: Histogram, duration: Histogram, pending: Pending, route: string) {
+    this.#ttft = ttft;
+    this.#duration = duration;
+    this.#pending = pending;
+    this.#route = route;
+  }
+
+  response(status: number): void {
+    this.#status = status;
+  }
+
+  firstData(): void {
+    if (this.#seenData) return;
+    this.#seenData = true;
+    this.#ttft.observe((performance.now() - this.#started) / 1000);
+  }
+
+  usage(usage: Usage): void {
+    this.#usage = usage;
+  }
+
+  fail(code: string, status?: number): void {
+    this.#error ??= code;
+    if (!this.#status && status) this.#status = status;
+  }
+
+  done(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const route = this.#route;
+    const status = this.#status || 502;
+    const pending = this.#pending;
+    pending.requests.add(`${route}\u0000${status}`, 1, () => ({ route, status: String(status) }));
+    this.#duration.observe({ route }, (performance.now() - this.#started) / 1000);
+    if (this.#usage) {
+      pending.tokens.prompt += this.#usage.prompt_tokens;
+      pending.tokens.completion += this.#usage.completion_tokens;
+    }
+    const code = this.#error;
+    if (code) pending.errors.add(code, 1, () => ({ code }));
+  }
+}
+
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter;
@@ -36,7 +96,9 @@ export class AgentMetrics {
   readonly #connected: Gauge;
   readonly #capacity: Gauge;
   readonly #vllmUp: Gauge;
-  readonly #tunnel: Record<'in' | 'out', { frames: Counter.Internal; bytes: Counter.Internal; messages: Counter.Internal }>;
+  /** Frames, bytes and messages per direction since start; the tunnel counters read them at scrape. */
+  readonly #tunnelNow = { in: [0, 0, 0], out: [0, 0, 0] };
+  readonly #pending = { requests: new PendingCounts(), errors: new PendingCounts(), tokens: { prompt: 0, completion: 0 } };
   readonly #logger: EventLogger | undefined;
   #inflight: () => number = () => 0;
   #everConnected = false;
@@ -45,12 +107,32 @@ export class AgentMetrics {
     this.#logger = opts.logger;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'vllama_agent_' });
-    this.#requests = new Counter({ name: 'vllama_agent_requests_total', help: 'Streams relayed to the upstream, by route and status.', labelNames: ['route', 'status'], registers });
+    const pending = this.#pending;
+    this.#requests = new Counter({
+      name: 'vllama_agent_requests_total', help: 'Streams relayed to the upstream, by route and status.', labelNames: ['route', 'status'], registers,
+      collect: () => pending.requests.flushInto(this.#requests),
+    });
     this.#ttft = new Histogram({ name: 'vllama_agent_time_to_first_token_seconds', help: 'Time from a stream reaching the agent to the upstream\'s first body byte.', buckets: LATENCY_BUCKETS, registers });
     this.#duration = new Histogram({ name: 'vllama_agent_request_duration_seconds', help: 'Time from a stream reaching the agent to its end.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers });
-    this.#prompt = new Counter({ name: 'vllama_agent_prompt_tokens_total', help: 'Prompt tokens the upstream reported.', registers });
-    this.#completion = new Counter({ name: 'vllama_agent_completion_tokens_total', help: 'Completion tokens the upstream reported.', registers });
-    this.#errors = new Counter({ name: 'vllama_agent_errors_total', help: 'Streams that failed, by error code.', labelNames: ['code'], registers });
+    const tokens = pending.tokens;
+    this.#prompt = new Counter({
+      name: 'vllama_agent_prompt_tokens_total', help: 'Prompt tokens the upstream reported.', registers,
+      collect() {
+        if (tokens.prompt > 0) this.inc(tokens.prompt);
+        tokens.prompt = 0;
+      },
+    });
+    this.#completion = new Counter({
+      name: 'vllama_agent_completion_tokens_total', help: 'Completion tokens the upstream reported.', registers,
+      collect() {
+        if (tokens.completion > 0) this.inc(tokens.completion);
+        tokens.completion = 0;
+      },
+    });
+    this.#errors = new Counter({
+      name: 'vllama_agent_errors_total', help: 'Streams that failed, by error code.', labelNames: ['code'], registers,
+      collect: () => pending.errors.flushInto(this.#errors),
+    });
     this.#connections = new Counter({ name: 'vllama_agent_connections_total', help: 'Connections to the edge (welcome received).', registers });
     this.#reconnects = new Counter({ name: 'vllama_agent_reconnects_total', help: 'Connections to the edge after the first.', registers });
     this.#connected = new Gauge({ name: 'vllama_agent_connected', help: '1 while connected to the edge.', registers });
@@ -58,11 +140,19 @@ export class AgentMetrics {
     this.#vllmUp = new Gauge({ name: 'vllama_agent_vllm_up', help: '1 while the supervised vLLM is ready (always 0 with --upstream, where the agent starts no vLLM).', registers });
     const inflight = () => this.#inflight();
     new Gauge({ name: 'vllama_agent_streams_in_flight', help: 'Streams open now.', registers, collect() { this.set(inflight()); } });
-    const frames = new Counter({ name: 'vllama_agent_tunnel_frames_total', help: 'Frames on the edge socket (in: from the edge).', labelNames: ['direction'], registers });
-    const bytes = new Counter({ name: 'vllama_agent_tunnel_bytes_total', help: 'Bytes of binary WebSocket messages on the edge socket.', labelNames: ['direction'], registers });
-    const messages = new Counter({ name: 'vllama_agent_tunnel_messages_total', help: 'Binary WebSocket messages on the edge socket.', labelNames: ['direction'], registers });
-    const bound = (direction: 'in' | 'out') => ({ frames: frames.labels(direction), bytes: bytes.labels(direction), messages: messages.labels(direction) });
-    this.#tunnel = { in: bound('in'), out: bound('out') };
+    // Totals kept here, set at scrape: counters prom-client never sees incremented, read as gauges are.
+    const tunnelNow = this.#tunnelNow;
+    const tunnel = (name: string, help: string, at: number) =>
+      new Counter({
+        name, help, labelNames: ['direction'], registers,
+        collect() {
+          this.reset();
+          for (const direction of ['in', 'out'] as const) this.inc({ direction }, tunnelNow[direction][at]);
+        },
+      });
+    tunnel('vllama_agent_tunnel_frames_total', 'Frames on the edge socket (in: from the edge).', 0);
+    tunnel('vllama_agent_tunnel_bytes_total', 'Bytes of binary WebSocket messages on the edge socket.', 1);
+    tunnel('vllama_agent_tunnel_messages_total', 'Binary WebSocket messages on the edge socket.', 2);
     this.#connected.set(0);
   }
 
@@ -74,44 +164,15 @@ export class AgentMetrics {
   stream(path: string): StreamMeter {
     // The edge decides what reaches the agent; still, made-up paths must not grow the series.
     const route = /^\/(v1|v2)\/[a-z_/]{1,40}$/.test(path) && path.split('/').length <= 4 ? path : 'other';
-    const started = performance.now();
-    let status = 0;
-    let seenData = false;
-    let finished = false;
-    let error: string | undefined;
-    let usage: Usage | undefined;
-    return {
-      response: (s) => void (status = s),
-      firstData: () => {
-        if (seenData) return;
-        seenData = true;
-        this.#ttft.observe((performance.now() - started) / 1000);
-      },
-      usage: (u) => void (usage = u),
-      fail: (code, s) => {
-        error ??= code;
-        if (!status && s) status = s;
-      },
-      done: () => {
-        if (finished) return;
-        finished = true;
-        this.#requests.inc({ route, status: String(status || 502) });
-        this.#duration.observe({ route }, (performance.now() - started) / 1000);
-        if (usage) {
-          this.#prompt.inc(usage.prompt_tokens);
-          this.#completion.inc(usage.completion_tokens);
-        }
-        if (error) this.#errors.inc({ code: error });
-      },
-    };
+    return new Stream(this.#ttft, this.#duration, this.#pending, route);
   }
 
   /** One WebSocket message on the edge socket. */
   tunnel(direction: 'in' | 'out', frameCount: number, byteCount: number): void {
-    const t = this.#tunnel[direction];
-    t.frames.inc(frameCount);
-    t.bytes.inc(byteCount);
-    t.messages.inc();
+    const t = this.#tunnelNow[direction];
+    t[0] += frameCount;
+    t[1] += byteCount;
+    t[2] += 1;
   }
 
   capacity(streams: number): void {

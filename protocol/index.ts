@@ -15,3 +15,4 @@ export * from './zod-issue';
 export * from './close-reason';
 export * from './usage-hint';
 export * from './deadlines';
+export * from './pending-counts';

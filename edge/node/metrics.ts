@@ -6,6 +6,7 @@
 // labels, ~3 µs a request over the eight calls a request made (issue 17).
 // The histograms still observe per request.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PendingCounts } from '../../protocol/index';
 import type { AgentInfo } from '../core/hub/index';
 import { routeLabel, type EdgeMetrics, type RequestRecord, type TunnelDirection } from '../core/metrics/index';
 
@@ -15,28 +16,6 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** What the gauges read at scrape time. */
 export interface HubsView {
   hubs(): Iterable<{ tenant: string; queued: number; agents(): AgentInfo[] }>;
-}
-
-type Labels = Record<string, string>;
-
-/** Sums per label set, added to a prom-client Counter at scrape (`collect`). */
-class PendingCounts {
-  readonly #entries = new Map<string, { labels: Labels; n: number }>();
-
-  /** `key` names the label set; `labels` makes it the first time. */
-  add(key: string, n: number, labels: () => Labels): void {
-    const e = this.#entries.get(key);
-    if (e) e.n += n;
-    else this.#entries.set(key, { labels: labels(), n });
-  }
-
-  flushInto(counter: Counter): void {
-    for (const e of this.#entries.values()) {
-      if (e.n === 0) continue;
-      counter.inc(e.labels, e.n);
-      e.n = 0;
-    }
-  }
 }
 
 export class PromEdgeMetrics implements EdgeMetrics {
