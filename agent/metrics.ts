@@ -25,7 +25,8 @@ export interface StreamMeter {
   done(): void;
 }
 
-type Pending = { requests: PendingCounts; errors: PendingCounts; tokens: { prompt: number; completion: number } };
+type Pending = Record<'requests' | 'errors' | 'prompt' | 'completion', PendingCounts>;
+const NO_LABELS = () => ({});
 
 /** One stream's meter: an object with fields, not closures, since a held stream keeps it. */
 class Stream implements StreamMeter {
@@ -75,8 +76,8 @@ class Stream implements StreamMeter {
     pending.requests.add(`${route}\u0000${status}`, 1, () => ({ route, status: String(status) }));
     this.#duration.observe({ route }, (performance.now() - this.#started) / 1000);
     if (this.#usage) {
-      pending.tokens.prompt += this.#usage.prompt_tokens;
-      pending.tokens.completion += this.#usage.completion_tokens;
+      pending.prompt.add('', this.#usage.prompt_tokens, NO_LABELS);
+      pending.completion.add('', this.#usage.completion_tokens, NO_LABELS);
     }
     const code = this.#error;
     if (code) pending.errors.add(code, 1, () => ({ code }));
@@ -98,7 +99,7 @@ export class AgentMetrics {
   readonly #vllmUp: Gauge;
   /** Frames, bytes and messages per direction since start; the tunnel counters read them at scrape. */
   readonly #tunnelNow = { in: [0, 0, 0], out: [0, 0, 0] };
-  readonly #pending = { requests: new PendingCounts(), errors: new PendingCounts(), tokens: { prompt: 0, completion: 0 } };
+  readonly #pending: Pending = { requests: new PendingCounts(), errors: new PendingCounts(), prompt: new PendingCounts(), completion: new PendingCounts() };
   readonly #logger: EventLogger | undefined;
   #inflight: () => number = () => 0;
   #everConnected = false;
@@ -114,20 +115,13 @@ export class AgentMetrics {
     });
     this.#ttft = new Histogram({ name: 'vllama_agent_time_to_first_token_seconds', help: 'Time from a stream reaching the agent to the upstream\'s first body byte.', buckets: LATENCY_BUCKETS, registers });
     this.#duration = new Histogram({ name: 'vllama_agent_request_duration_seconds', help: 'Time from a stream reaching the agent to its end.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers });
-    const tokens = pending.tokens;
     this.#prompt = new Counter({
       name: 'vllama_agent_prompt_tokens_total', help: 'Prompt tokens the upstream reported.', registers,
-      collect() {
-        if (tokens.prompt > 0) this.inc(tokens.prompt);
-        tokens.prompt = 0;
-      },
+      collect: () => pending.prompt.flushInto(this.#prompt),
     });
     this.#completion = new Counter({
       name: 'vllama_agent_completion_tokens_total', help: 'Completion tokens the upstream reported.', registers,
-      collect() {
-        if (tokens.completion > 0) this.inc(tokens.completion);
-        tokens.completion = 0;
-      },
+      collect: () => pending.completion.flushInto(this.#completion),
     });
     this.#errors = new Counter({
       name: 'vllama_agent_errors_total', help: 'Streams that failed, by error code.', labelNames: ['code'], registers,

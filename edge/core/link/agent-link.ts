@@ -17,6 +17,7 @@ import {
 import { readConnectionFrame } from './connection-frames';
 import { acceptHello, helloTimedOut } from './handshake';
 import { LinkSocket } from './link-socket';
+import { DrainWaiters } from './drain-waiters';
 import { StreamIds } from './stream-ids';
 import { ControlRate } from './control-rate';
 import { agentInfo } from './agent-info';
@@ -28,13 +29,12 @@ import { type RequestRelay, RelayStream, type StreamLink } from '../relay/index'
 export class AgentLink implements AgentConnection, StreamLink {
   readonly initialWindow = INITIAL_STREAM_WINDOW;
   readonly directBodies: boolean;
-  readonly headTimeoutMs: number;
-  /** Every stream's head deadline, on one timer (relay/deadlines.ts). */
+  /** Every stream's head deadline (HubOptions.headTimeoutMs), on one timer (protocol/deadlines.ts). */
   readonly headDeadlines: DeadlineQueue;
   #socket: LinkSocket;
   #rate: ControlRate;
   /** Streams whose body upload waits for the socket to drain. */
-  #blocked = new Set<RelayStream>();
+  #blocked = new DrainWaiters();
   #events: LinkEvents;
   #opts: LinkOptions;
   #phase: 'handshake' | 'live' | 'closed' = 'handshake';
@@ -51,15 +51,14 @@ export class AgentLink implements AgentConnection, StreamLink {
     this.#opts = opts;
     this.#connectedAt = opts.now();
     this.directBodies = opts.directBodies ?? false;
-    this.headTimeoutMs = opts.headTimeoutMs ?? RESPONSE_HEAD_TIMEOUT_MS;
-    this.headDeadlines = new DeadlineQueue(this.headTimeoutMs);
+    this.headDeadlines = new DeadlineQueue(opts.headTimeoutMs ?? RESPONSE_HEAD_TIMEOUT_MS);
     this.#rate = new ControlRate(opts.now);
     this.#socket = new LinkSocket(socket, {
       schedule: opts.schedule,
       log: (line) => opts.log(`agent ${this.agentId ?? '?'}: ${line}`),
       sendFailed: () => this.#fail(CloseCode.internalError, 'send failed'),
       overflow: (why) => this.#fail(CloseCode.policyViolation, why),
-      drained: () => this.#drained(),
+      drained: () => this.#blocked.drained(() => this.#isClosed),
       drainTimeoutMs: opts.drainTimeoutMs,
     });
   }
@@ -209,15 +208,6 @@ export class AgentLink implements AgentConnection, StreamLink {
 
   #overRate(): ProtocolError {
     return new ProtocolError('ERR_RATE', `too many control messages: over ${this.#rate.perSecond}/s`, CloseCode.policyViolation);
-  }
-
-  #drained(): void {
-    const blocked = [...this.#blocked];
-    this.#blocked.clear();
-    for (const stream of blocked) {
-      stream.resume();
-      if (this.#isClosed) return;
-    }
   }
 
   #handshake(frame: Frame): ProtocolError | undefined {

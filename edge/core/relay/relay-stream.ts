@@ -15,7 +15,6 @@ import {
   type ControlMessage,
   type ControlTypeName,
   type Deadline,
-  type DeadlineQueue,
   type DeadlineTarget,
   type Frame,
   type ResponseHead,
@@ -26,28 +25,9 @@ import { PROMPT_TOKEN_SLACK } from '../defaults';
 import { badGateway, headTimeout, headersTooLarge, type StreamInfo } from '../hub/index';
 import { KEEP_ALIVE_COMMENT } from '../http/index';
 import type { RequestRelay } from './request-relay';
+import type { StreamLink } from './relay-stream-link';
 import { RelayBody, withDirectBody, type BodyReader } from './relay-stream-body';
 import { clientHeaders, hasNullBody, sseErrorEvent } from './response-head';
-
-/** What a stream needs from its agent connection. */
-export interface StreamLink {
-  readonly initialWindow: number;
-  send(frame: Frame): void;
-  /** The stream is over on this connection: free its slot. */
-  release(stream: RelayStream): void;
-  /** Runs `fn` at the end of this turn. */
-  schedule(fn: () => void): void;
-  /** HubOptions.directBodies: respond without a web stream; the host writes the RelayBody itself. */
-  readonly directBodies: boolean;
-  /** How long the agent may take to send `response`, then 504. */
-  readonly headTimeoutMs: number;
-  /** The streams' head deadlines, headTimeoutMs each. */
-  readonly headDeadlines: DeadlineQueue;
-  /** The socket is backed up: body uploads wait. */
-  readonly congested: boolean;
-  /** Calls `stream.resume()` once the socket drains. */
-  waitForDrain(stream: RelayStream): void;
-}
 
 type Phase = 'opening' | 'streaming' | 'over';
 
@@ -105,7 +85,7 @@ export class RelayStream implements DeadlineTarget, BodyReader {
   /** The agent sent no response head in time. */
   onDeadline(): void {
     this.#headDeadline = undefined;
-    this.abandon(headTimeout(this.#link.headTimeoutMs));
+    this.abandon(headTimeout(this.#link.headDeadlines.ms));
   }
 
   /** The socket drained: go on with the upload. */
@@ -205,7 +185,7 @@ export class RelayStream implements DeadlineTarget, BodyReader {
         this.#body.push(payload);
       }
     } else {
-      this.#consumed(payload.byteLength); // a null-body status: nothing to hold
+      this.consumed(payload.byteLength); // a null-body status: nothing to hold
     }
     return undefined;
   }
@@ -278,11 +258,6 @@ export class RelayStream implements DeadlineTarget, BodyReader {
   // BodyReader: what the client's side of the body tells this stream (the stream
   // itself, not an object of closures: a held stream carries no more than it must).
 
-  /** The client took `bytes`: grant the agent that much credit again, in steps. */
-  consumed(bytes: number): void {
-    this.#consumed(bytes);
-  }
-
   cancelled(): void {
     this.abandon(new HttpError(499, 'client_closed', 'client went away'));
   }
@@ -291,7 +266,8 @@ export class RelayStream implements DeadlineTarget, BodyReader {
     this.#link.schedule(fn);
   }
 
-  #consumed(bytes: number): void {
+  /** The client took `bytes`: grant the agent that much credit again, in steps. */
+  consumed(bytes: number): void {
     if (this.#phase === 'over') return;
     const grant = this.#grants.consume(bytes);
     if (grant === 0) return;

@@ -2,7 +2,7 @@
 // its current attempt, and the once-only `done` event, across retries on other agents.
 import type { Usage } from '../../../protocol/index';
 import type { HttpError } from '../errors';
-import type { RelayRequest } from '../hub/index';
+import type { RelayEvents, RelayRequest } from '../hub/index';
 import type { RelayStream } from './relay-stream';
 
 /** What a RequestRelay asks of the Hub. */
@@ -130,19 +130,16 @@ export class RequestRelay {
   data(): void {
     if (this.#sawData) return;
     this.#sawData = true;
-    const events = this.req.events;
-    if (events?.firstData) this.#call(() => events.firstData?.(), 'firstData');
+    this.#tell('firstData');
   }
 
   /** An answered stream broke off with `code`. */
   broke(code: string): void {
-    const events = this.req.events;
-    if (events?.streamError) this.#call(() => events.streamError?.(code), 'streamError');
+    this.#tell('streamError', code);
   }
 
   usage(usage: Usage): void {
-    const events = this.req.events;
-    if (events?.usage) this.#call(() => events.usage?.(usage), 'usage');
+    this.#tell('usage', usage);
   }
 
   /** The request is over, however it ended; tells `events.done` once. */
@@ -152,8 +149,7 @@ export class RequestRelay {
     this.stream = undefined;
     this.stopWaiting();
     if (this.#onAbort) this.req.signal?.removeEventListener('abort', this.#onAbort);
-    const events = this.req.events;
-    if (events?.done) this.#call(() => events.done?.(), 'done');
+    this.#tell('done');
   }
 
   /** Arms the queue timeout. */
@@ -167,12 +163,15 @@ export class RequestRelay {
     this.#timer = undefined;
   }
 
-  // The host's callbacks must not break the Hub's bookkeeping.
-  #call(fn: () => void, what: string): void {
+  /** Tells the host's `events` (if it listens for `name`); what they throw must not break the Hub's bookkeeping. */
+  #tell<K extends keyof RelayEvents>(name: K, ...args: Parameters<NonNullable<RelayEvents[K]>>): void {
+    const events = this.req.events;
+    const listener = events?.[name] as ((...a: typeof args) => void) | undefined;
+    if (!listener) return;
     try {
-      fn();
+      listener.apply(events, args);
     } catch (cause) {
-      this.#hooks.log(`request ${this.req.requestId}: ${what} threw: ${String(cause)}`);
+      this.#hooks.log(`request ${this.req.requestId}: ${name} threw: ${String(cause)}`);
     }
   }
 }
