@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,25 @@ describe('readIncoming', () => {
     await until(() => outcomes.length === 2);
     expect(outcomes.map((o) => o.body)).toEqual(['abcde', 'xyz123']);
     expect(outcomes[0].complete).toBe(false);
+    c.socket.destroy();
+  });
+
+  it('settles on the last declared byte without waiting for the end event, and the connection goes on', async () => {
+    // A stand-in message: all 6 declared bytes arrive, 'end' never comes.
+    const fake = Object.assign(new EventEmitter(), { headers: { 'content-length': '6' }, complete: false, readableFlowing: null, resume() {} });
+    const read = readIncoming(fake as unknown as IncomingMessage, 1000);
+    fake.emit('data', Buffer.from('abc'));
+    fake.emit('data', Buffer.from('def'));
+    expect(Buffer.from(await read).toString()).toBe('abcdef');
+    expect(fake.listenerCount('data') + fake.listenerCount('end') + fake.listenerCount('close')).toBe(0);
+    // On a real connection, a body in parts and then another request on it.
+    const { port, outcomes } = await serve(1000, 10_000, 0);
+    const c = await raw(port);
+    await c.inParts(`${post('content-length: 6\r\n')}xyz`, '123');
+    await until(() => outcomes.length === 1);
+    c.socket.write(`${post('content-length: 2\r\n')}{}`);
+    await until(() => outcomes.length === 2);
+    expect(outcomes.map((o) => o.body)).toEqual(['xyz123', '{}']);
     c.socket.destroy();
   });
 

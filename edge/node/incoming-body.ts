@@ -4,7 +4,8 @@
 // ArrayBuffer through its body reader, and the core would arm a timer per
 // request. A body that came with its headers (most prompts: one packet) is
 // already complete when the route runs, so it is taken at once, with no timer
-// and no listener.
+// and no listener; one still arriving settles on its last declared byte, not a
+// turn later on 'end'.
 import type { IncomingMessage } from 'node:http';
 import { bodyReadFailed, declaredLength, tooLarge, tooSlow } from '../core/http/index';
 
@@ -33,7 +34,11 @@ export function readIncoming(incoming: IncomingMessage, limit: number, timeoutMs
     const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > limit) stop(tooLarge(limit));
-      else chunks.push(chunk);
+      else {
+        chunks.push(chunk);
+        // All the declared bytes are here (the parser allows no more): no need to wait for 'end'.
+        if (total === length) stop();
+      }
     };
     const onEnd = () => stop();
     const onError = (err: Error) => stop(bodyReadFailed(err));
