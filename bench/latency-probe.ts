@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from './load';
 import { summarize } from './stats';
+import { startFloor } from './references';
 import { attachAgent, closeAll, startNodeEdgeChild, startSimChild } from './stack';
 import { chatBody, CHAT_PATH } from './workloads/context';
 
@@ -17,7 +18,9 @@ const sim = await startSimChild(logDir, 'sim', {});
 const edge = await startNodeEdgeChild(logDir, false);
 const simUrl = String(sim.info.url);
 const { agent, target } = await attachAgent({ edgeUrl: edge.url, adminToken: edge.adminToken, tenantName: 'p', simUrl, maxInflight: 256, logDir, name: 'agent' });
-const targets = [['direct', simUrl, {}], ['bridge', target.url, target.headers]] as const;
+const closers: { close(): Promise<void> }[] = [];
+const floor = await startFloor({ logDir }, simUrl, [], 'latency', closers);
+const targets = [['direct', simUrl, {}], ['bridge', target.url, target.headers], ['floor', floor.url, {}]] as const;
 const e2e = new Map<string, number[]>();
 const ttft = new Map<string, number[]>();
 for (const [name, url, headers] of targets) await runLoad({ url, path: CHAT_PATH, headers, body: chatBody(tokens), concurrency: 1, total: 5 });
@@ -29,8 +32,10 @@ for (let done = 0; done < n; done += 10) {
   }
 }
 const d = summarize(e2e.get('direct')!);
-const b = summarize(e2e.get('bridge')!);
 const dt = summarize(ttft.get('direct')!);
-const bt = summarize(ttft.get('bridge')!);
-console.log(`e2e p50 ${d.p50.toFixed(2)} → ${b.p50.toFixed(2)} ms (+${(b.p50 - d.p50).toFixed(2)}), p99 ${d.p99.toFixed(2)} → ${b.p99.toFixed(2)} (+${(b.p99 - d.p99).toFixed(2)}); ttft p50 +${(bt.p50 - dt.p50).toFixed(2)} ms`);
-await closeAll([sim, edge.child, agent]);
+for (const name of ['bridge', 'floor']) {
+  const b = summarize(e2e.get(name)!);
+  const bt = summarize(ttft.get(name)!);
+  console.log(`${name}: e2e p50 ${d.p50.toFixed(2)} → ${b.p50.toFixed(2)} ms (+${(b.p50 - d.p50).toFixed(2)}), p99 ${d.p99.toFixed(2)} → ${b.p99.toFixed(2)} (+${(b.p99 - d.p99).toFixed(2)}); ttft p50 +${(bt.p50 - dt.p50).toFixed(2)} ms`);
+}
+await closeAll([sim, edge.child, agent, ...closers]);
