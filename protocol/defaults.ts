@@ -28,9 +28,8 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
  * Longest a request or response frame waits for others to share its message
  * while the sender's turn goes on (FrameBatcher): a burst of requests reaches
  * the agent as the edge parses it, not after the last one, and the first
- * responses of a burst reach the edge as they come. On the 16-core machine a
- * burst of 50–256 requests came back 0.08–0.11 sooner in batch time ÷ direct
- * (issue 17); 0.5 ms was no better.
+ * responses of a burst reach the edge as they come (issue 17; README, round 5,
+ * has what it did to batch times: 0.5 ms was no better than 1).
  */
 export const BATCH_HOLD_MS = 1;
 
