@@ -2,10 +2,11 @@
 // byte and time limits as the core's readBody (edge/core/http/request-body.ts),
 // without the web Request in between: @hono/node-server would build an
 // ArrayBuffer through its body reader, and the core would arm a timer per
-// request. A body that came with its headers (most prompts: one packet) is
-// already complete when the route runs, so it is taken at once, with no timer
-// and no listener; one still arriving settles on its last declared byte, not a
-// turn later on 'end'.
+// request. A body the parser has already pushed whole is taken at once, with
+// no timer and no listener. Often it has not, even when it came in the same
+// packet as the headers: Node runs microtasks between the parser's header and
+// body callbacks, so the route can get here first (issue 17's trace). Such a
+// body settles on its last declared byte, not a turn later on 'end'.
 import type { IncomingMessage } from 'node:http';
 import { bodyReadFailed, declaredLength, tooLarge, tooSlow } from '../core/http/index';
 
