@@ -3,11 +3,11 @@
 // hibernatable agent sockets. The Worker routes here by `idFromName(tenant)`.
 import { DurableObject } from 'cloudflare:workers';
 import { authorizeAgent } from '../core/link/index';
-import { AGENT_CONNECT_PATH, BODY_TIMEOUT_MS } from '../core/defaults';
+import { AGENT_CONNECT_PATH, BODY_TIMEOUT_MS, DO_USAGE_FLUSH_MS } from '../core/defaults';
 import { invalidApiKey, errorResponseFor, requestIdFrom } from '../core/http/index';
 import { HttpError } from '../core/errors';
 import type { AgentInfo, StreamInfo } from '../core/hub/index';
-import { parseApiKey, secretHash, migrate, TenantStore, type CreatedTenant, type KeyInfo, type KeyLimitsInput, type UsageRow } from '../core/store/index';
+import { parseApiKey, secretHash, migrate, TenantStore, type CreatedTenant, type KeyInfo, type KeyLimitsInput, type Sql, type UsageRow } from '../core/store/index';
 import { figuresMetrics, TenantFigures, type TenantFiguresJson } from '../core/metrics/index';
 import { doSql, hasSchema } from './do-sql';
 import { drainBody } from './drain-body';
@@ -34,8 +34,13 @@ export class TenantDO extends DurableObject<Env> {
     const sql = doSql(ctx.storage);
     if (hasSchema(sql)) {
       migrate(sql);
-      this.#store = new TenantStore(sql, { rateWindowMs: msVar(env, 'RATE_WINDOW_MS') });
+      this.#store = this.#newStore(sql);
     }
+  }
+
+  /** Usage and rate counts are written at most DO_USAGE_FLUSH_MS after a request, in one transaction. */
+  #newStore(sql: Sql): TenantStore {
+    return new TenantStore(sql, { rateWindowMs: msVar(this.env, 'RATE_WINDOW_MS'), usageFlushMs: DO_USAGE_FLUSH_MS, log: jsonLineLog });
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -129,7 +134,7 @@ export class TenantDO extends DurableObject<Env> {
       }
       const sql = doSql(this.ctx.storage);
       migrate(sql);
-      this.#store ??= new TenantStore(sql, { rateWindowMs: msVar(this.env, 'RATE_WINDOW_MS') });
+      this.#store ??= this.#newStore(sql);
       return this.#store.createTenant(name);
     });
   }
