@@ -95,7 +95,7 @@ export async function spawnChild(o: ChildOptions): Promise<BenchChild> {
   const script = await bundle(`bench/${o.script}`, `bench/${o.script.replace(/\.ts$/, '.mjs')}`);
   const execArgv = ['--enable-source-maps', '--expose-gc', ...(o.nodeArgs ?? [])];
   // One directory per child, so no child's profile can overwrite another's.
-  if (o.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(o.logDir, `prof-${o.name}`)}`);
+  if (o.cpuProf) execArgv.push('--cpu-prof', ...(process.env.PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.PROF_INTERVAL}`] : []), `--cpu-prof-dir=${join(o.logDir, `prof-${o.name}`)}`);
   const proc = fork(script, [], {
     execArgv,
     env: { ...process.env, BENCH_CHILD_OPTS: JSON.stringify(o.opts ?? {}) },

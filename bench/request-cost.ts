@@ -3,7 +3,8 @@
 // bridged, from each process's own accounting; --profile adds their top
 // functions, and the floor reference (bench/child-floor.ts) beside them. Not
 // part of `npm run bench`: a minute on any machine, no pinning.
-//   npx tsx bench/request-cost.ts [--profile]      (N=requests, TOP=rows, PIN=1: a core per process)
+//   npx tsx bench/request-cost.ts [--profile]      (N=requests, TOP=rows, PIN=1: a core per process,
+//   PROF_INTERVAL=100: sample every 100 µs rather than 1 ms, for a flat profile of short functions)
 // TOKENS=1000 CONC=100 N=400 measures per token instead (the relay workload's streams).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

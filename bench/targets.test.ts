@@ -71,6 +71,15 @@ describe('evaluateTargets', () => {
     const relay = { tokens: 1000, nginx: '', perRequest: [], rows: [row(10, 4, 3), row(100, 3, 2.5), row(1000, 4, 3)] };
     const out = evaluateTargets({ relay } as unknown as Results, []);
     expect(out.find((x) => x.id === 'relay-token-cost-growth')).toMatchObject({ status: 'missed', figure: '1.27×' });
+    // Beside it: the upstream's own growth in the same rows, and the floor's.
+    const sim = (c: number, v: number) => Object.assign(relay.rows.find((x) => x.concurrency === c)!.usPerToken, { sim: v });
+    sim(100, 5);
+    sim(1000, 7.5);
+    const floor = (concurrency: number, edge: number, agent: number) => ({ ...row(concurrency, edge, agent), target: 'floor' });
+    relay.rows.push(floor(100, 3, 3), floor(1000, 4.5, 4.5));
+    const growth = evaluateTargets({ relay } as unknown as Results, []).find((x) => x.id === 'relay-token-cost-growth')!;
+    expect(growth).toMatchObject({ status: 'missed', figure: '1.27×', viaFloor: '1.50×' });
+    expect(growth.detail).toContain("the upstream's own per token 1.50× in the same rows");
     expect(out.find((x) => x.id === 'relay-us-per-token-edge')).toMatchObject({ status: 'met', value: 3 });
     expect(out.find((x) => x.id === 'relay-us-per-token-agent')).toMatchObject({ status: 'met', value: 2.5 });
   });
