@@ -17,7 +17,7 @@ afterEach(async () => {
 /** A real server whose one response is `body`, written by writeDirect. */
 async function serve(body: RelayBody): Promise<IncomingMessage> {
   server = createServer((_req, res) => {
-    writeDirect(body, new Response(null, { status: 201, headers: { 'content-type': 'text/event-stream', 'x-request-id': 'r-1' } }), res);
+    writeDirect(body, 201, { 'content-type': 'text/event-stream', 'x-request-id': 'r-1' }, res);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

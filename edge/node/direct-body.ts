@@ -7,32 +7,31 @@
 import { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Hono } from 'hono';
-import { directBodyOf, type BodyOutlet, type RelayBody } from '../core/relay/index';
+import { directBodyOf, directHeadOf, type BodyOutlet, type RelayBody } from '../core/relay/index';
 
 /** app.fetch for @hono/node-server: relayed bodies are written directly, everything else as usual. */
 export function directBodyFetch(app: Hono): (req: Request, env: { outgoing: unknown }) => Promise<Response> {
   return async (req, env) => {
     const res = await app.fetch(req, env);
     const body = directBodyOf(res);
-    if (!body) return res;
+    const head = directHeadOf(res);
+    if (!body || !head) return res;
     // The edge listens on HTTP/1.1 only; anything else gets the body as a web stream.
     if (!(env.outgoing instanceof ServerResponse)) return new Response(body.stream, res);
-    writeDirect(body, res, env.outgoing);
+    writeDirect(body, res.status, head, env.outgoing);
     return RESPONSE_ALREADY_SENT;
   };
 }
 
-/** The head at once (the SDK waits for it), then each chunk as the client's socket takes it. */
-export function writeDirect(body: RelayBody, res: Response, out: ServerResponse): void {
-  const head: Record<string, string | string[]> = {};
-  res.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') head[name] = value;
-  });
-  const cookies = res.headers.getSetCookie();
-  if (cookies.length > 0) head['set-cookie'] = cookies;
+/**
+ * The head at once (the SDK waits for it), then each chunk as the client's socket takes it.
+ * `head` is the record the relay made the Response with (withDirectBody): all of its headers,
+ * the request id and rate limits included, with no cookie (response-head.ts drops them).
+ */
+export function writeDirect(body: RelayBody, status: number, head: Readonly<Record<string, string>>, out: ServerResponse): void {
   if (out.destroyed) return body.cancel(new Error('client went away'));
   try {
-    out.writeHead(res.status, head);
+    out.writeHead(status, head);
   } catch (err) {
     // The core checks agent headers first; should one still be refused here, the stream must not stay open.
     body.cancel(err);

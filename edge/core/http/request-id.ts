@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { nanoid } from 'nanoid';
 import { MAX_REQUEST_ID_LENGTH } from '../defaults';
+import { directHeadOf } from '../relay/index';
 
 const SANE = new RegExp(`^[\\w.-]{1,${MAX_REQUEST_ID_LENGTH}}$`);
 
@@ -13,6 +14,9 @@ export function requestIdFrom(header: string | null | undefined): string {
 
 /** The response with `x-request-id` set; copies it when its headers are immutable (a fetched Response). */
 export function withRequestId(res: Response, id: string): Response {
+  // A relayed response's head already holds it (response-head.ts); reading res.headers
+  // would make the Node host build the Headers object that its record avoids.
+  if (directHeadOf(res)?.['x-request-id'] === id) return res;
   try {
     res.headers.set('x-request-id', id);
     return res;

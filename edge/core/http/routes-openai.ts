@@ -147,11 +147,12 @@ export function openaiRoutes(opts: OpenAIRoutesOptions): Hono<OpenAIEnv> {
       // The agent need not parse the body again to ask vLLM for usage (protocol/usage-hint.ts).
       usageHint: openaiJson ? usageHint(c.req.method, pathname, named.json as Record<string, unknown>) : undefined,
       signal: host?.signal ?? c.req.raw.signal,
+      responseHeaders: rate,
       events,
       keepAlive: streamed ? beats : undefined,
     };
     obs.relayed = true;
-    const relay = relayInSlot(hub, gate, key.id, key.limits.maxConcurrent, req, rate, events);
+    const relay = relayInSlot(hub, gate, key.id, key.limits.maxConcurrent, req, events);
     if (!streamed) return relay;
     return keepAliveWhileWaiting(relay, { beats, headers: { 'x-request-id': id, ...rate }, log });
   };
@@ -192,7 +193,6 @@ async function relayInSlot(
   keyId: string,
   max: number | null,
   req: RelayRequest,
-  rate: Record<string, string>,
   events: RelayedRequest,
 ): Promise<Response> {
   const release = max === null ? undefined : (gate.tryAcquire(keyId, max) ?? (await gate.acquire(keyId, max, req.signal)));
@@ -200,7 +200,6 @@ async function relayInSlot(
   try {
     const res = await hub.relay(req);
     events.responded(res.status);
-    for (const name in rate) res.headers.set(name, rate[name]);
     return res;
   } catch (err) {
     release?.();

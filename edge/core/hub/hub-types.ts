@@ -83,6 +83,8 @@ export interface RelayRequest {
   usageHint?: UsageHint;
   /** Aborts when the client goes away: the Hub sends `cancel` to the agent. */
   signal?: ClientSignal;
+  /** Headers the edge adds to the agent's response (the key's x-ratelimit-*), set as the Response is made. */
+  responseHeaders?: Record<string, string>;
   /** What the host hears of the request as it goes. */
   events?: RelayEvents;
   /** An SSE answer gets a `: keep-alive` comment every `keepAlive.ms` until the agent's first byte (keep-alive.ts); unset: none. */

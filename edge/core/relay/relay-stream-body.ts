@@ -233,16 +233,28 @@ export class RelayBody implements DeadlineTarget {
  * ~2 ms (bench/README.md, "Garbage collection").
  */
 const DIRECT_BODY = Symbol('vllama.directBody');
+const DIRECT_HEAD = Symbol('vllama.directHead');
 
-type WithDirectBody = Response & { [DIRECT_BODY]?: RelayBody };
+type WithDirectBody = Response & { [DIRECT_BODY]?: RelayBody; [DIRECT_HEAD]?: Record<string, string> };
 
-/** Marks `res` (made with a null body) as carrying `body` for the host to write. */
-export function withDirectBody(res: Response, body: RelayBody): Response {
+/**
+ * Marks `res` (made with a null body and `headers` as its init) as carrying
+ * `body` for the host to write, under the very `headers` record: the host
+ * writes that, so no `Headers` object is made for it. Headers for a relayed
+ * response go into it before the Response is made (RelayRequest.responseHeaders).
+ */
+export function withDirectBody(res: Response, body: RelayBody, headers: Record<string, string>): Response {
   (res as WithDirectBody)[DIRECT_BODY] = body;
+  (res as WithDirectBody)[DIRECT_HEAD] = headers;
   return res;
 }
 
 /** The body a host must write for `res`, if the Hub left it to the host. */
 export function directBodyOf(res: Response): RelayBody | undefined {
   return (res as WithDirectBody)[DIRECT_BODY];
+}
+
+/** The headers a host writes with a direct body (all of the response's: see withDirectBody). */
+export function directHeadOf(res: Response): Readonly<Record<string, string>> | undefined {
+  return (res as WithDirectBody)[DIRECT_HEAD];
 }

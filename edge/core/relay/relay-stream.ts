@@ -194,9 +194,9 @@ export class RelayStream implements DeadlineTarget, BodyReader {
     if (this.#phase !== 'opening') return this.#refuse('The agent sent a second response.');
     this.#headDeadline = this.#link.headDeadlines.cancel(this.#headDeadline);
     if (head.status < 200) return this.#refuse(`The agent answered with status ${head.status}.`);
-    const headers = clientHeaders(head, this.#relay.req.requestId);
+    const headers = clientHeaders(head, this.#relay.req.requestId, this.#relay.req.responseHeaders);
     if (!headers) return this.#refuse('The agent sent an invalid response header.');
-    this.#sse = (headers.get('content-type') ?? '').startsWith('text/event-stream');
+    this.#sse = (headers['content-type'] ?? '').startsWith('text/event-stream');
     const nullBody = hasNullBody(head.status, this.#relay.req.method);
     this.#body = nullBody
       ? undefined
@@ -207,7 +207,7 @@ export class RelayStream implements DeadlineTarget, BodyReader {
     if (this.#uploaded) this.#relay.dropPayload();
     const direct = this.#body && this.#link.directBodies ? this.#body : undefined;
     const res = new Response(direct ? null : (this.#body?.stream ?? null), { status: head.status, headers });
-    this.#relay.respond(direct ? withDirectBody(res, direct) : res);
+    this.#relay.respond(direct ? withDirectBody(res, direct, headers) : res);
   }
 
   #end(usage: Usage | undefined): void {
