@@ -4,7 +4,8 @@
 // stop early: one the Worker answers itself (no Durable Object) and one the
 // tenant's Durable Object refuses (a wrong key: Worker → DO hop, no relay).
 // Not part of `npm run bench`; a few minutes on any machine, unpinned.
-//   npx tsx bench/workers-cost.ts      (N=requests per row, CONC=concurrency)
+//   npx tsx bench/workers-cost.ts      (N=requests per row, CONC=concurrency;
+//   TOKENS=50 STEPPED=1: the batch workload's streams from the calibrated simulator, CPU per token too)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,9 @@ import { chatBody, CHAT_PATH } from './workloads/context';
 
 const n = Number(process.env.N ?? 3000);
 const concurrency = Number(process.env.CONC ?? 10);
+const tokens = Number(process.env.TOKENS ?? 1);
 const logDir = mkdtempSync(join(tmpdir(), 'workers-cost-'));
-const sim = await startSimChild(logDir, 'sim', { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 });
+const sim = await startSimChild(logDir, 'sim', process.env.STEPPED === '1' ? { maxNumSeqs: 1024 } : { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 });
 const simUrl = String(sim.info.url);
 const node = await startNodeEdgeChild(logDir, false);
 const nodeSide = await attachAgent({ edgeUrl: node.url, adminToken: node.adminToken, tenantName: 'n', simUrl, maxInflight: 1024, logDir, name: 'agent-node' });
@@ -45,9 +47,9 @@ const rows: [string, string, Record<string, string>, string][] = [
   ['workers, DO refuses key (401)', workerUrl, wrong, CHAT_PATH],
 ];
 await new Promise((r) => setTimeout(r, 500));
-console.log(`${n} requests per row, ${concurrency} concurrent, 1-token streams; CPU µs per request by process (procfs: 10 ms ticks, so small figures are coarse)`);
+console.log(`${n} requests per row, ${concurrency} concurrent, ${tokens}-token streams; CPU µs per request by process (procfs: 10 ms ticks, so small figures are coarse)`);
 for (const [name, url, headers, path] of rows) {
-  const spec = (total: number) => ({ url, path, headers, body: chatBody(1), concurrency, total });
+  const spec = (total: number) => ({ url, path, headers, body: chatBody(tokens), concurrency, total });
   await runLoad(spec(Math.min(1000, n)));
   const before = await Promise.all(probes.map((p) => p.read()));
   const r = await runLoad(spec(n));
@@ -57,6 +59,7 @@ for (const [name, url, headers, path] of rows) {
     .filter(([, us]) => us >= 5)
     .map(([name, us]) => `${name} ${us.toFixed(0)}`)
     .join(', ');
-  console.log(`${name.padEnd(30)} ${String(r.ok).padStart(5)}/${r.requests} 200s, ${(r.requests / (r.wallMs / 1000)).toFixed(0).padStart(5)} req/s  ${per}`);
+  const perToken = tokens > 1 && r.tokens > 0 ? `; per token: ${probes.map((p, i) => [p.name, (after[i].cpuUs - before[i].cpuUs) / r.tokens] as const).filter(([, us]) => us >= 0.5).map(([name, us]) => `${name} ${us.toFixed(1)}`).join(', ')}` : '';
+  console.log(`${name.padEnd(30)} ${String(r.ok).padStart(5)}/${r.requests} 200s, ${(r.requests / (r.wallMs / 1000)).toFixed(0).padStart(5)} req/s  ${per}${perToken}`);
 }
 await closeAll([workersSide.agent, workers, nodeSide.agent, node.child, sim]);

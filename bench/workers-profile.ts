@@ -1,7 +1,8 @@
 // A CPU profile of the Worker and its Durable Objects under `wrangler dev`
 // (issue 17: where the relay inside the DO spends its time), taken through
 // workerd's inspector while 1-token streams go through the Workers edge.
-// Not part of `npm run bench`.   npx tsx bench/workers-profile.ts   (N, CONC, TOP)
+// Not part of `npm run bench`.   npx tsx bench/workers-profile.ts   (N, CONC, TOP;
+// TOKENS=50 STEPPED=1: the batch workload's 50-token streams from a simulator with its calibrated step times)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +15,9 @@ import { listeningPortsByPid, startWorkersEdge } from '../test/hosts/workers-hos
 
 const n = Number(process.env.N ?? 3000);
 const concurrency = Number(process.env.CONC ?? 10);
+const tokens = Number(process.env.TOKENS ?? 1);
 const logDir = mkdtempSync(join(tmpdir(), 'workers-profile-'));
-const sim = await startSimChild(logDir, 'sim', { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 });
+const sim = await startSimChild(logDir, 'sim', process.env.STEPPED === '1' ? { maxNumSeqs: 1024 } : { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 });
 const workers = await startWorkersEdge({ queueTimeoutMs: 120_000, testHooks: false });
 const workerUrl = await workers.workerUrl();
 const { agent, target } = await attachAgent({ edgeUrl: workerUrl, adminToken: workers.adminToken, tenantName: 'w', simUrl: String(sim.info.url), maxInflight: 1024, logDir, name: 'agent' });
@@ -52,16 +54,16 @@ const call = <T>(method: string, params: object = {}) =>
     ws.send(JSON.stringify({ id, method, params }));
   });
 
-const spec = (total: number) => ({ url: target.url, path: CHAT_PATH, headers: target.headers, body: chatBody(1), concurrency, total });
+const spec = (total: number) => ({ url: target.url, path: CHAT_PATH, headers: target.headers, body: chatBody(tokens), concurrency, total });
 await runLoad(spec(1000));
 await call('Profiler.enable');
 await call('Profiler.setSamplingInterval', { interval: 100 });
 await call('Profiler.start');
 const r = await runLoad(spec(n));
 const { profile } = await call<{ profile: Parameters<typeof topFunctions>[0] }>('Profiler.stop');
-console.log(`${r.ok}/${r.requests} ok, ${(r.requests / (r.wallMs / 1000)).toFixed(0)} req/s`);
+console.log(`${r.ok}/${r.requests} ok, ${(r.requests / (r.wallMs / 1000)).toFixed(0)} req/s, ${(r.tokens / (r.wallMs / 1000)).toFixed(0)} tokens/s, ${(r.tokens / Math.max(1, r.chunks)).toFixed(2)} tokens per chunk`);
 const top = topFunctions(profile, Number(process.env.TOP ?? 40));
-console.log(`\n== workerd (the Worker and its DOs) ${top.totalMs.toFixed(0)} ms sampled, ${((top.totalMs * 1000) / r.requests).toFixed(0)} µs per request`);
+console.log(`\n== workerd (the Worker and its DOs) ${top.totalMs.toFixed(0)} ms sampled, ${((top.totalMs * 1000) / r.requests).toFixed(0)} µs per request${tokens > 1 ? `, ${((top.totalMs * 1000) / Math.max(1, r.tokens)).toFixed(1)} µs per token` : ''}`);
 for (const x of top.functions) console.log(`${x.selfMs.toFixed(0).padStart(7)} ${(x.share * 100).toFixed(1).padStart(5)}% ${x.name.padEnd(32)} ${x.where}`);
 console.log('  -- inclusive');
 for (const x of top.inclusive) console.log(`${x.totalMs.toFixed(0).padStart(7)} ${(x.share * 100).toFixed(1).padStart(5)}% ${x.name.padEnd(32)} ${x.where}`);
