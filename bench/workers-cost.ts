@@ -5,7 +5,9 @@
 // tenant's Durable Object refuses (a wrong key: Worker → DO hop, no relay).
 // Not part of `npm run bench`; a few minutes on any machine, unpinned.
 //   npx tsx bench/workers-cost.ts      (N=requests per row, CONC=concurrency;
-//   TOKENS=50 STEPPED=1: the batch workload's streams from the calibrated simulator, CPU per token too)
+//   TOKENS=50 STEPPED=1: the batch workload's streams from the calibrated simulator, CPU per token too;
+//   DO_FLOOR=1: runs the test entry and adds a row where the tenant's object streams TOKENS chunks
+//   itself, 4 ms apart, with no agent: workerd's own cost per streamed chunk, the Workers floor)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +25,8 @@ const simUrl = String(sim.info.url);
 const node = await startNodeEdgeChild(logDir, false);
 const nodeSide = await attachAgent({ edgeUrl: node.url, adminToken: node.adminToken, tenantName: 'n', simUrl, maxInflight: 1024, logDir, name: 'agent-node' });
 const { startWorkersEdge } = await import('../test/hosts/workers-host');
-const workers = await startWorkersEdge({ queueTimeoutMs: 120_000, testHooks: false });
+const doFloor = process.env.DO_FLOOR === '1';
+const workers = await startWorkersEdge({ queueTimeoutMs: 120_000, testHooks: doFloor });
 const workerUrl = await workers.workerUrl();
 const workersSide = await attachAgent({ edgeUrl: workerUrl, adminToken: workers.adminToken, tenantName: 'w', simUrl, maxInflight: 1024, logDir, name: 'agent-workers' });
 
@@ -45,6 +48,7 @@ const rows: [string, string, Record<string, string>, string][] = [
   ['workers via wrangler proxy', workers.url, workersSide.target.headers, CHAT_PATH],
   ['workers, Worker only (404)', workerUrl, {}, '/no-such-route'],
   ['workers, DO refuses key (401)', workerUrl, wrong, CHAT_PATH],
+  ...(doFloor ? [['workers floor: DO streams itself', workerUrl, {}, `/__test/stream?tenant=w&chunks=${tokens}&everyMs=4`] as [string, string, Record<string, string>, string]] : []),
 ];
 await new Promise((r) => setTimeout(r, 500));
 console.log(`${n} requests per row, ${concurrency} concurrent, ${tokens}-token streams; CPU µs per request by process (procfs: 10 ms ticks, so small figures are coarse)`);

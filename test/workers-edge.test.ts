@@ -124,6 +124,15 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
     expect(total).toBeGreaterThanOrEqual(24);
   });
 
+  it('streams the bench floor (a Durable Object streaming by itself) as SSE chat chunks', async () => {
+    // bench/workers-cost.ts DO_FLOOR=1 judges the relay against this stream: it must be a real SSE chat stream.
+    const res = await fetch(`${edge.url}/__test/stream?tenant=${TENANT}&chunks=5&everyMs=2`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = await res.text();
+    expect(text.match(/"delta":\{"content":" tok"\}/g)).toHaveLength(5);
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
   it('revokes a key at once', async () => {
     const created = (await (await admin(`/tenants/${TENANT}/keys`, { method: 'POST', body: '{}' })).json()) as { apiKey: string; id: string };
     const other = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: created.apiKey, maxRetries: 0, fetch: edgeFetch('workers') });

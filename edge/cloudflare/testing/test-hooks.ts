@@ -18,7 +18,10 @@ export function forwardTestHook(env: Env, request: Request): Promise<Response> |
  * Object side:
  * - `GET state`: this instance's id, when its Hub was built and how many agents it restored, open sockets, agents;
  * - `POST forget`: drop the Hub, keep the sockets (what hibernation does); the next event rebuilds it;
- * - `POST drop-agents?code=1012`: close every agent socket with `code` and drop the Hub (what a deploy does).
+ * - `POST drop-agents?code=1012`: close every agent socket with `code` and drop the Hub (what a deploy does);
+ * - `GET|POST stream?chunks=50&everyMs=4`: the object streams `chunks` chat-completion SSE chunks
+ *   itself, one per `everyMs`, as a pull-based body like a relayed one, with no agent, frames or
+ *   Hub: what workerd costs per streamed chunk from a Durable Object to the client (bench/workers-cost.ts DO_FLOOR=1).
  */
 export async function tenantTestHook(tenant: TestTenantDO, request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -52,7 +55,56 @@ export async function tenantTestHook(tenant: TestTenantDO, request: Request): Pr
       tenant.forgetEdge();
       return Response.json({ dropped: sockets.length });
     }
+    case 'GET stream':
+    case 'POST stream':
+      await request.arrayBuffer(); // read, as the relay reads a request body
+      return floorStream(Number(url.searchParams.get('chunks') ?? 50), Number(url.searchParams.get('everyMs') ?? 4));
     default:
       throw new HttpError(404, 'unknown_url', `No test hook ${hook}.`);
   }
+}
+
+const encoder = new TextEncoder();
+const FLOOR_CHUNK = encoder.encode(
+  `data: ${JSON.stringify({ id: 'chatcmpl-floor', object: 'chat.completion.chunk', created: 1, model: 'floor', choices: [{ index: 0, delta: { content: ' tok' }, logprobs: null, finish_reason: null }] })}\n\n`,
+);
+
+/** Floor streams waiting for their next chunk, fed by one shared timer (as one agent message feeds every stream). */
+const waiting = new Set<() => void>();
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+function tick(): void {
+  const due = [...waiting];
+  waiting.clear();
+  for (const next of due) next();
+  if (waiting.size === 0 && ticker !== undefined) {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
+
+/**
+ * `chunks` SSE chunks, each handed over only when the client asks (highWaterMark 0, as
+ * RelayBody does), on a timer shared by every floor stream that ticks each `everyMs`.
+ */
+function floorStream(chunks: number, everyMs: number): Response {
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull: (controller) =>
+        new Promise<void>((resolve) => {
+          waiting.add(() => {
+            if (sent++ < chunks) controller.enqueue(FLOOR_CHUNK);
+            else {
+              controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+              controller.close();
+            }
+            resolve();
+          });
+          ticker ??= setInterval(tick, everyMs);
+        }),
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } });
 }
