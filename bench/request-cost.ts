@@ -5,7 +5,8 @@
 // part of `npm run bench`: a minute on any machine, no pinning.
 //   npx tsx bench/request-cost.ts [--profile]      (N=requests, TOP=rows, PIN=1: a core per process,
 //   PROF_INTERVAL=100: sample every 100 µs rather than 1 ms, for a flat profile of short functions)
-// TOKENS=1000 CONC=100 N=400 measures per token instead (the relay workload's streams).
+// TOKENS=1000 CONC=100 N=400 measures per token instead (the relay workload's streams); BRIDGE_NODE_ARGS="--flag" runs
+// the edge and agent with Node/V8 flags, to try one (--max-semi-space-size=64: no effect beyond noise, round 6).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { canPin, layout, pin } from './affinity';
@@ -32,9 +33,11 @@ const logDir = mkdtempSync(join(tmpdir(), 'perreq-'));
 const cores = process.env.PIN === '1' && canPin() ? layout(cpus().length) : undefined;
 if (cores) pin(process.pid, cores.loadgen);
 const sim = await startSimChild(logDir, 'sim', { stepBaseMs: 0, stepPerSeqMs: 0, prefillPerTokenMs: 0, maxNumSeqs: 1024 }, cores?.sim);
-const edge = await startNodeEdgeChild(logDir, prof, 'edge', cores?.edge);
+// BRIDGE_NODE_ARGS: V8/Node flags for the edge and agent (e.g. "--max-semi-space-size=64"), to try one.
+const bridgeArgs = process.env.BRIDGE_NODE_ARGS?.split(' ').filter(Boolean);
+const edge = await startNodeEdgeChild(logDir, prof, 'edge', cores?.edge, bridgeArgs);
 const simUrl = String(sim.info.url);
-const { agent, target } = await attachAgent({ edgeUrl: edge.url, adminToken: edge.adminToken, tenantName: 'p', simUrl, maxInflight: 1024, logDir, name: 'agent', cpuProf: prof, cpus: cores?.agent });
+const { agent, target } = await attachAgent({ edgeUrl: edge.url, adminToken: edge.adminToken, tenantName: 'p', simUrl, maxInflight: 1024, logDir, name: 'agent', cpuProf: prof, cpus: cores?.agent, nodeArgs: bridgeArgs });
 const probes = [childProbe('sim', sim), childProbe('edge', edge.child), childProbe('agent', agent)];
 const spec = (url: string, headers: Record<string, string>, total: number) => ({ url, path: CHAT_PATH, headers, body: chatBody(tokens), concurrency, total });
 const closers: BenchChild[] = [];
@@ -56,9 +59,14 @@ for (const [name, url, headers, probes] of runs) {
   const sa = pids.map(syscalls);
   const sys = probes.map((p, i) => `${p.name} ${((sa[i].r - sb[i].r) / r.ok).toFixed(2)}r/${((sa[i].w - sb[i].w) / r.ok).toFixed(2)}w`).join('  ');
   const per = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / r.ok).toFixed(0)}`).join('  ');
+  const gc = probes.filter((p, i) => a[i].gcMs !== undefined && b[i].gcMs !== undefined).map((p) => {
+    const i = probes.indexOf(p);
+    return `${p.name} ${(((a[i].gcMs! - b[i].gcMs!) * 1000) / Math.max(1, r.ok)).toFixed(1)} (${((100 * (a[i].gcMs! - b[i].gcMs!) * 1000) / Math.max(1, a[i].cpuUs - b[i].cpuUs)).toFixed(0)} %)`;
+  }).join('  ');
   const perToken = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / Math.max(1, r.tokens)).toFixed(2)}`).join('  ');
   console.log(`${name}: ${r.ok}/${r.requests} ok, ${(r.ok / (r.wallMs / 1000)).toFixed(0)} req/s, µs/req: ${per}${tokens > 1 ? `; ${(r.tokens / (r.wallMs / 1000)).toFixed(0)} tok/s, µs/token: ${perToken}, ${(r.tokens / Math.max(1, r.chunks)).toFixed(2)} tok/chunk` : ''}  ${r.errors.join(';')}`);
   console.log(`  syscalls/req: ${sys}`);
+  if (gc) console.log(`  GC pause µs/req (share of CPU): ${gc}`);
 }
 await closeAll([sim, edge.child, agent, ...closers]);
 if (prof) {
