@@ -7,7 +7,8 @@
 //   npx tsx bench/workers-cost.ts      (N=requests per row, CONC=concurrency;
 //   TOKENS=50 STEPPED=1: the batch workload's streams from the calibrated simulator, CPU per token too;
 //   DO_FLOOR=1: runs the test entry and adds a row where the tenant's object streams TOKENS chunks
-//   itself, 4 ms apart, with no agent: workerd's own cost per streamed chunk, the Workers floor)
+//   itself, 4 ms apart, with no agent: workerd's own cost per streamed chunk, the Workers floor;
+//   LOG_LEVEL=warn: the Worker runs with that variable, so without its line per request)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,8 @@ const node = await startNodeEdgeChild(logDir, false);
 const nodeSide = await attachAgent({ edgeUrl: node.url, adminToken: node.adminToken, tenantName: 'n', simUrl, maxInflight: 1024, logDir, name: 'agent-node' });
 const { startWorkersEdge } = await import('../test/hosts/workers-host');
 const doFloor = process.env.DO_FLOOR === '1';
-const workers = await startWorkersEdge({ queueTimeoutMs: 120_000, testHooks: doFloor });
+// LOG_LEVEL=warn: the Worker without its line per request (the variable as a deployment sets it).
+const workers = await startWorkersEdge({ queueTimeoutMs: 120_000, testHooks: doFloor, vars: process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : undefined });
 const workerUrl = await workers.workerUrl();
 const workersSide = await attachAgent({ edgeUrl: workerUrl, adminToken: workers.adminToken, tenantName: 'w', simUrl, maxInflight: 1024, logDir, name: 'agent-workers' });
 

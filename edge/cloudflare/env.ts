@@ -1,6 +1,7 @@
 // The bindings and variables wrangler.toml gives the Worker and its Durable Objects.
 import type { RegistryDO } from './registry-do';
 import type { TenantDO } from './tenant-do';
+import { LOG_LEVELS, type LogLevel } from './log';
 
 export interface Env {
   /** One Durable Object per tenant, addressed by `idFromName(tenant)`. */
@@ -19,6 +20,16 @@ export interface Env {
   KEEP_ALIVE_MS?: string;
   /** Length of the per-minute rate windows in ms (defaults.ts RATE_WINDOW_MS); a test knob. */
   RATE_WINDOW_MS?: string;
+  /** The least level logged: trace, debug, info (the default: a line per request), warn or error. */
+  LOG_LEVEL?: string;
+}
+
+/** LOG_LEVEL as one of pino's level names; info when unset, an error naming it when bad. */
+export function logLevel(env: Env): LogLevel {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return 'info';
+  if (!Object.hasOwn(LOG_LEVELS, raw)) throw new TypeError(`LOG_LEVEL must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got "${env.LOG_LEVEL}"`);
+  return raw as LogLevel;
 }
 
 /** The registry's Durable Object name: a singleton. */

@@ -11,10 +11,10 @@ import { parseApiKey, secretHash, migrate, TenantStore, type CreatedTenant, type
 import { figuresMetrics, TenantFigures, type TenantFiguresJson } from '../core/metrics/index';
 import { doSql, hasSchema } from './do-sql';
 import { drainBody } from './drain-body';
-import { bodyTimeoutMs, msVar, queueTimeoutMs, type Env } from './env';
+import { bodyTimeoutMs, logLevel, msVar, queueTimeoutMs, type Env } from './env';
 import { settle, type Outcome } from './rpc-outcome';
 import { TenantEdge } from './tenant-edge';
-import { jsonLineLog, jsonLogger } from './log';
+import { jsonLogging } from './log';
 
 export class TenantDO extends DurableObject<Env> {
   /** Set once this object holds a tenant; an object named by a made-up tenant never writes storage. */
@@ -26,6 +26,8 @@ export class TenantDO extends DurableObject<Env> {
    * object, not the Hub, so a rebuilt Hub keeps counting; gone when the object is evicted.
    */
   #figures: TenantFigures | undefined;
+  /** Its logger at LOG_LEVEL, made on first use. */
+  #logs: ReturnType<typeof jsonLogging> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -40,7 +42,11 @@ export class TenantDO extends DurableObject<Env> {
 
   /** Usage and rate counts are written at most DO_USAGE_FLUSH_MS after a request, in one transaction. */
   #newStore(sql: Sql): TenantStore {
-    return new TenantStore(sql, { rateWindowMs: msVar(this.env, 'RATE_WINDOW_MS'), usageFlushMs: DO_USAGE_FLUSH_MS, log: jsonLineLog });
+    return new TenantStore(sql, { rateWindowMs: msVar(this.env, 'RATE_WINDOW_MS'), usageFlushMs: DO_USAGE_FLUSH_MS, log: this.#logging().lineLog });
+  }
+
+  #logging(): ReturnType<typeof jsonLogging> {
+    return (this.#logs ??= jsonLogging(logLevel(this.env)));
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -73,7 +79,7 @@ export class TenantDO extends DurableObject<Env> {
     if (this.builtEdge || !this.#store) return this.builtEdge;
     const tenant = this.#tenant();
     if (!tenant) return undefined;
-    const log = jsonLineLog;
+    const { lineLog: log, logger } = this.#logging();
     this.#figures ??= new TenantFigures(tenant);
     const metrics = figuresMetrics(this.#figures);
     this.builtEdge = new TenantEdge(this.ctx, {
@@ -84,7 +90,7 @@ export class TenantDO extends DurableObject<Env> {
       keepAliveMs: msVar(this.env, 'KEEP_ALIVE_MS'),
       log,
       metrics,
-      logger: jsonLogger,
+      logger,
     });
     if (this.builtEdge.restored > 0) log(`[tenant ${tenant}] restored ${this.builtEdge.restored} agents from hibernation`);
     return this.builtEdge;

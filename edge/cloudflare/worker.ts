@@ -6,22 +6,21 @@ import { edgeApp, AuthThrottle, onError, adminRoutes, statusRoutes } from '../co
 import { AGENT_CONNECT_PATH } from '../core/defaults';
 import { errorResponse, HttpError } from '../core/errors';
 import { parseAgentToken } from '../core/store/index';
+import type { LineLog } from '../core/log';
 import uplotJs from 'uplot/dist/uPlot.iife.min.js';
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import { durableAdminStore } from './admin-store';
-import type { Env } from './env';
-import { jsonLineLog } from './log';
+import { logLevel, type Env } from './env';
+import { jsonLogging } from './log';
 
 export { RegistryDO } from './registry-do';
 export { TenantDO } from './tenant-do';
-
-const log = jsonLineLog;
 
 function tenantObject(env: Env, tenant: string): DurableObjectStub {
   return env.TENANT.get(env.TENANT.idFromName(tenant));
 }
 
-function adminApp(env: Env): { fetch(req: Request): Response | Promise<Response> } {
+function adminApp(env: Env, log: LineLog): { fetch(req: Request): Response | Promise<Response> } {
   const adminToken = env.ADMIN_TOKEN;
   if (!adminToken) {
     const disabled = new HttpError(401, 'invalid_admin_token', 'The admin API is disabled until the ADMIN_TOKEN secret is set.');
@@ -32,7 +31,7 @@ function adminApp(env: Env): { fetch(req: Request): Response | Promise<Response>
 }
 
 /** The status page, open to the admin token and STATUS_TOKEN; absent until ADMIN_TOKEN is set. */
-function statusApp(env: Env): { fetch(req: Request): Response | Promise<Response> } | undefined {
+function statusApp(env: Env, log: LineLog): { fetch(req: Request): Response | Promise<Response> } | undefined {
   if (!env.ADMIN_TOKEN) return undefined;
   const store = durableAdminStore(env);
   return statusRoutes({
@@ -54,6 +53,7 @@ export type ExtraRoutes = (app: Hono, env: Env) => void;
 
 function workerApp(env: Env, extraRoutes?: ExtraRoutes): Hono {
   const app = new Hono();
+  const log = jsonLogging(logLevel(env)).lineLog;
 
   // The upgrade goes to the tenant's object untouched: the object accepts it with the
   // hibernation API. (Hono's upgradeWebSocket would accept() it here, pinning the Worker.)
@@ -76,8 +76,8 @@ function workerApp(env: Env, extraRoutes?: ExtraRoutes): Hono {
 
   // Health, admin, and /v1/* routed by the API key's tenant part, as on the Node host.
   const edge = edgeApp({
-    admin: adminApp(env),
-    status: statusApp(env),
+    admin: adminApp(env, log),
+    status: statusApp(env, log),
     tenantApp: (tenant) => ({ fetch: (req) => tenantObject(env, tenant).fetch(req) }),
     // Set by Cloudflare, not the client (wrangler dev sets it too). The throttle lives in this
     // isolate's memory: per location and isolate, a bound on one burst rather than a global count.

@@ -33,6 +33,11 @@ export interface WorkersEdgeOptions {
   testHooks?: boolean;
   /** How long to wait for GET /healthz; wrangler dev usually needs 10–20 s. */
   startupTimeoutMs?: number;
+  /**
+   * Print the Worker's console lines (wrangler's `--log-level log`), so output() holds its
+   * log records; off by default: wrangler receives them either way, printing them is noise.
+   */
+  consoleLines?: boolean;
 }
 
 export interface WorkersEdge {
@@ -50,6 +55,8 @@ export interface WorkersEdge {
   workerUrl(): Promise<string>;
   /** wrangler and both workerd processes (its process group), for CPU probes and pinning. */
   pids(): number[];
+  /** What wrangler has printed so far (the Worker's console lines among it), the last 100–200 KB. */
+  output(): string;
   close(): Promise<void>;
 }
 
@@ -126,7 +133,7 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
     '--local',
     '--persist-to', opts.dataDir,
     '--show-interactive-dev-session=false',
-    '--log-level', 'info',
+    '--log-level', opts.consoleLines ? 'log' : 'info',
     '--var', `ADMIN_TOKEN:${opts.adminToken}`,
   ];
   if (opts.queueTimeoutMs !== undefined) args.push('--var', `QUEUE_TIMEOUT_MS:${opts.queueTimeoutMs}`);
@@ -194,6 +201,7 @@ async function startOnce(opts: WorkersEdgeOptions & { adminToken: string; dataDi
   return {
     url, port, adminToken: opts.adminToken, close,
     pids: () => groupPids(pgid),
+    output: () => output,
     workerUrl: () =>
       (workerUrl ??= findWorkerUrl(pgid, port).catch((err: Error) => {
         workerUrl = undefined;

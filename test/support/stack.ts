@@ -13,6 +13,8 @@ export interface EdgeUnderTest {
   kind: HostKind;
   url: string;
   adminToken: string;
+  /** What the edge has printed so far: its log lines (Workers: wrangler's output, the Worker's console lines among it). */
+  output(): string;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,10 @@ export interface EdgeProcessOptions {
   keepAliveS?: number;
   /** Length of the per-minute rate windows (`--rate-window`, RATE_WINDOW_MS): a test knob. */
   rateWindowS?: number;
+  /** The least level logged (`--log-level`, LOG_LEVEL). */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** Workers: have wrangler print the Worker's console lines, so output() holds its log records (Node always prints them). */
+  consoleLines?: boolean;
 }
 
 /** A Node edge process; `restart()` stops it and starts a new one on the same port and data directory. */
@@ -63,6 +69,7 @@ export async function startNodeEdgeProcess(
   if (opts.statusToken !== undefined) args.push('--status-token', opts.statusToken);
   if (opts.keepAliveS !== undefined) args.push('--keep-alive', String(opts.keepAliveS));
   if (opts.rateWindowS !== undefined) args.push('--rate-window', String(opts.rateWindowS));
+  if (opts.logLevel !== undefined) args.push('--log-level', opts.logLevel);
   const url = `http://127.0.0.1:${port}`;
   const start = async () => {
     const child = await vllama(args, /listening on (http:\/\/\S+)/i);
@@ -77,6 +84,7 @@ export async function startNodeEdgeProcess(
     get child() {
       return child;
     },
+    output: () => child.output(),
     restart: async () => {
       await child.stop();
       child = await start();
@@ -95,7 +103,8 @@ export async function startEdge(kind: HostKind, opts: EdgeProcessOptions = {}): 
   const vars: Record<string, string> = {};
   if (opts.keepAliveS !== undefined) vars.KEEP_ALIVE_MS = String(Math.round(opts.keepAliveS * 1000));
   if (opts.rateWindowS !== undefined) vars.RATE_WINDOW_MS = String(Math.round(opts.rateWindowS * 1000));
-  const edge = await startWorkersEdge({ queueTimeoutMs: ms(opts.queueTimeoutS), bodyTimeoutMs: ms(opts.bodyTimeoutS), statusToken: opts.statusToken, vars });
+  if (opts.logLevel !== undefined) vars.LOG_LEVEL = opts.logLevel;
+  const edge = await startWorkersEdge({ queueTimeoutMs: ms(opts.queueTimeoutS), bodyTimeoutMs: ms(opts.bodyTimeoutS), statusToken: opts.statusToken, vars, consoleLines: opts.consoleLines });
   return { kind, ...edge };
 }
 
