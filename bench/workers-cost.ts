@@ -7,7 +7,8 @@
 //   npx tsx bench/workers-cost.ts      (N=requests per row, CONC=concurrency;
 //   TOKENS=50 STEPPED=1: the batch workload's streams from the calibrated simulator, CPU per token too;
 //   DO_FLOOR=1: runs the test entry and adds a row where the tenant's object streams TOKENS chunks
-//   itself, 4 ms apart, with no agent: workerd's own cost per streamed chunk, the Workers floor;
+//   itself, 4 ms apart, with no agent: workerd's own cost per streamed chunk, the Workers floor (and a row
+//   where the Worker streams them itself, without the hop to the object);
 //   LOG_LEVEL=warn: the Worker runs with that variable, so without its line per request)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,14 @@ const rows: [string, string, Record<string, string>, string][] = [
   ['workers via wrangler proxy', workers.url, workersSide.target.headers, CHAT_PATH],
   ['workers, Worker only (404)', workerUrl, {}, '/no-such-route'],
   ['workers, DO refuses key (401)', workerUrl, wrong, CHAT_PATH],
-  ...(doFloor ? [['workers floor: DO streams itself', workerUrl, {}, `/__test/stream?tenant=w&chunks=${tokens}&everyMs=4`] as [string, string, Record<string, string>, string]] : []),
+  ...(doFloor
+    ? ([
+      ['workers floor: DO streams itself', workerUrl, {}, `/__test/stream?tenant=w&chunks=${tokens}&everyMs=4`],
+      // A timer per chunk in both, as a Worker must have: their difference is the hop to the object.
+      ['floor, DO, a timer per chunk', workerUrl, {}, `/__test/stream?tenant=w&chunks=${tokens}&everyMs=4&timer=own`],
+      ['floor, Worker, a timer per chunk', workerUrl, {}, `/__test/worker-stream?chunks=${tokens}&everyMs=4`],
+    ] as [string, string, Record<string, string>, string][])
+    : []),
 ];
 await new Promise((r) => setTimeout(r, 500));
 console.log(`${n} requests per row, ${concurrency} concurrent, ${tokens}-token streams; CPU µs per request by process (procfs: 10 ms ticks, so small figures are coarse)`);

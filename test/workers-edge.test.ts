@@ -124,13 +124,15 @@ describe('the edge on Cloudflare (wrangler dev)', () => {
     expect(total).toBeGreaterThanOrEqual(24);
   });
 
-  it('streams the bench floor (a Durable Object streaming by itself) as SSE chat chunks', async () => {
+  it('streams the bench floors (a Durable Object, and the Worker, streaming by themselves) as SSE chat chunks', async () => {
     // bench/workers-cost.ts DO_FLOOR=1 judges the relay against this stream: it must be a real SSE chat stream.
-    const res = await fetch(`${edge.url}/__test/stream?tenant=${TENANT}&chunks=5&everyMs=2`);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const text = await res.text();
-    expect(text.match(/"delta":\{"content":" tok"\}/g)).toHaveLength(5);
-    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    for (const hook of [`stream?tenant=${TENANT}&`, 'worker-stream?']) {
+      const res = await fetch(`${edge.url}/__test/${hook}chunks=5&everyMs=2`);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const text = await res.text();
+      expect(text.match(/"delta":\{"content":" tok"\}/g)).toHaveLength(5);
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    }
   });
 
   it('revokes a key at once', async () => {

@@ -7,9 +7,17 @@ import type { TestTenantDO } from './test-tenant-do';
 
 export const TEST_HOOK_PREFIX = '/__test/';
 
-/** Worker side: `/__test/<hook>?tenant=NAME` goes to that tenant's object. */
-export function forwardTestHook(env: Env, request: Request): Promise<Response> | Response {
-  const tenant = new URL(request.url).searchParams.get('tenant');
+/**
+ * Worker side: `/__test/<hook>?tenant=NAME` goes to that tenant's object; `/__test/worker-stream`
+ * is the floor stream (below) answered by the Worker itself, with no Durable Object hop.
+ */
+export async function forwardTestHook(env: Env, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname === `${TEST_HOOK_PREFIX}worker-stream`) {
+    await request.arrayBuffer();
+    return floorStream(Number(url.searchParams.get('chunks') ?? 50), Number(url.searchParams.get('everyMs') ?? 4), true);
+  }
+  const tenant = url.searchParams.get('tenant');
   if (!tenant) return errorResponse(new HttpError(400, 'missing_tenant', 'Test hooks take ?tenant=NAME.'));
   return env.TENANT.get(env.TENANT.idFromName(tenant)).fetch(request);
 }
@@ -19,9 +27,10 @@ export function forwardTestHook(env: Env, request: Request): Promise<Response> |
  * - `GET state`: this instance's id, when its Hub was built and how many agents it restored, open sockets, agents;
  * - `POST forget`: drop the Hub, keep the sockets (what hibernation does); the next event rebuilds it;
  * - `POST drop-agents?code=1012`: close every agent socket with `code` and drop the Hub (what a deploy does);
- * - `GET|POST stream?chunks=50&everyMs=4`: the object streams `chunks` chat-completion SSE chunks
+ * - `GET|POST stream?chunks=50&everyMs=4[&timer=own]`: the object streams `chunks` chat-completion SSE chunks
  *   itself, one per `everyMs`, as a pull-based body like a relayed one, with no agent, frames or
- *   Hub: what workerd costs per streamed chunk from a Durable Object to the client (bench/workers-cost.ts DO_FLOOR=1).
+ *   Hub: what workerd costs per streamed chunk from a Durable Object to the client (bench/workers-cost.ts DO_FLOOR=1;
+ *   the Worker's own `worker-stream` is the same without the hop to the object).
  */
 export async function tenantTestHook(tenant: TestTenantDO, request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -58,7 +67,7 @@ export async function tenantTestHook(tenant: TestTenantDO, request: Request): Pr
     case 'GET stream':
     case 'POST stream':
       await request.arrayBuffer(); // read, as the relay reads a request body
-      return floorStream(Number(url.searchParams.get('chunks') ?? 50), Number(url.searchParams.get('everyMs') ?? 4));
+      return floorStream(Number(url.searchParams.get('chunks') ?? 50), Number(url.searchParams.get('everyMs') ?? 4), url.searchParams.get('timer') === 'own');
     default:
       throw new HttpError(404, 'unknown_url', `No test hook ${hook}.`);
   }
@@ -85,22 +94,26 @@ function tick(): void {
 
 /**
  * `chunks` SSE chunks, each handed over only when the client asks (highWaterMark 0, as
- * RelayBody does), on a timer shared by every floor stream that ticks each `everyMs`.
+ * RelayBody does), on a timer shared by every floor stream that ticks each `everyMs`; with
+ * `ownTimer`, a timer per chunk instead (a Worker must: a timer made in one request's
+ * context may not write to another request's stream).
  */
-function floorStream(chunks: number, everyMs: number): Response {
+function floorStream(chunks: number, everyMs: number, ownTimer = false): Response {
   let sent = 0;
   const body = new ReadableStream<Uint8Array>(
     {
       pull: (controller) =>
         new Promise<void>((resolve) => {
-          waiting.add(() => {
+          const next = () => {
             if (sent++ < chunks) controller.enqueue(FLOOR_CHUNK);
             else {
               controller.enqueue(encoder.encode('data: [DONE]\n\n'));
               controller.close();
             }
             resolve();
-          });
+          };
+          if (ownTimer) return void setTimeout(next, everyMs);
+          waiting.add(next);
           ticker ??= setInterval(tick, everyMs);
         }),
     },
