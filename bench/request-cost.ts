@@ -59,9 +59,10 @@ for (const [name, url, headers, probes] of runs) {
   const sa = pids.map(syscalls);
   const sys = probes.map((p, i) => `${p.name} ${((sa[i].r - sb[i].r) / r.ok).toFixed(2)}r/${((sa[i].w - sb[i].w) / r.ok).toFixed(2)}w`).join('  ');
   const per = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / r.ok).toFixed(0)}`).join('  ');
-  const gc = probes.filter((p, i) => a[i].gcMs !== undefined && b[i].gcMs !== undefined).map((p) => {
-    const i = probes.indexOf(p);
-    return `${p.name} ${(((a[i].gcMs! - b[i].gcMs!) * 1000) / Math.max(1, r.ok)).toFixed(1)} (${((100 * (a[i].gcMs! - b[i].gcMs!) * 1000) / Math.max(1, a[i].cpuUs - b[i].cpuUs)).toFixed(0)} %)`;
+  const gc = probes.flatMap((p, i) => {
+    if (a[i].gcMs === undefined || b[i].gcMs === undefined) return [];
+    const gcUs = (a[i].gcMs - b[i].gcMs) * 1000;
+    return [`${p.name} ${(gcUs / Math.max(1, r.ok)).toFixed(1)} (${((100 * gcUs) / Math.max(1, a[i].cpuUs - b[i].cpuUs)).toFixed(0)} %)`];
   }).join('  ');
   const perToken = probes.map((p, i) => `${p.name} ${((a[i].cpuUs - b[i].cpuUs) / Math.max(1, r.tokens)).toFixed(2)}`).join('  ');
   console.log(`${name}: ${r.ok}/${r.requests} ok, ${(r.ok / (r.wallMs / 1000)).toFixed(0)} req/s, µs/req: ${per}${tokens > 1 ? `; ${(r.tokens / (r.wallMs / 1000)).toFixed(0)} tok/s, µs/token: ${perToken}, ${(r.tokens / Math.max(1, r.chunks)).toFixed(2)} tok/chunk` : ''}  ${r.errors.join(';')}`);

@@ -68,12 +68,12 @@ for (const [name, url, headers, path] of rows) {
   const before = await Promise.all(probes.map((p) => p.read()));
   const r = await runLoad(spec(n));
   const after = await Promise.all(probes.map((p) => p.read()));
-  const per = probes
-    .map((p, i) => [p.name, (after[i].cpuUs - before[i].cpuUs) / r.requests] as const)
-    .filter(([, us]) => us >= 5)
-    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
-    .join(', ');
-  const perToken = tokens > 1 && r.tokens > 0 ? `; per token: ${probes.map((p, i) => [p.name, (after[i].cpuUs - before[i].cpuUs) / r.tokens] as const).filter(([, us]) => us >= 0.5).map(([name, us]) => `${name} ${us.toFixed(1)}`).join(', ')}` : '';
+  const spent = probes.map((p, i) => [p.name, after[i].cpuUs - before[i].cpuUs] as const);
+  /** Each process's CPU per unit, leaving out those under `least` (not in the path). */
+  const each = (units: number, least: number, digits: number) =>
+    spent.filter(([, us]) => us / units >= least).map(([name, us]) => `${name} ${(us / units).toFixed(digits)}`).join(', ');
+  const per = each(r.requests, 5, 0);
+  const perToken = tokens > 1 && r.tokens > 0 ? `; per token: ${each(r.tokens, 0.5, 1)}` : '';
   console.log(`${name.padEnd(30)} ${String(r.ok).padStart(5)}/${r.requests} 200s, ${(r.requests / (r.wallMs / 1000)).toFixed(0).padStart(5)} req/s  ${per}${perToken}`);
 }
 await closeAll([workersSide.agent, workers, nodeSide.agent, node.child, sim]);

@@ -23,6 +23,3 @@ export function jsonLogging(min: LogLevel = 'info'): { logger: EdgeLogger; lineL
     lineLog: (line) => info({}, line),
   };
 }
-
-/** At info, the default. */
-export const { logger: jsonLogger, lineLog: jsonLineLog } = jsonLogging('info');

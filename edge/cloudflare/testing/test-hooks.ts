@@ -14,8 +14,7 @@ export const TEST_HOOK_PREFIX = '/__test/';
 export async function forwardTestHook(env: Env, request: Request): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname === `${TEST_HOOK_PREFIX}worker-stream`) {
-    await request.arrayBuffer();
-    return floorStream(Number(url.searchParams.get('chunks') ?? 50), Number(url.searchParams.get('everyMs') ?? 4), true);
+    return floorStream(request, url, true);
   }
   const tenant = url.searchParams.get('tenant');
   if (!tenant) return errorResponse(new HttpError(400, 'missing_tenant', 'Test hooks take ?tenant=NAME.'));
@@ -66,8 +65,7 @@ export async function tenantTestHook(tenant: TestTenantDO, request: Request): Pr
     }
     case 'GET stream':
     case 'POST stream':
-      await request.arrayBuffer(); // read, as the relay reads a request body
-      return floorStream(Number(url.searchParams.get('chunks') ?? 50), Number(url.searchParams.get('everyMs') ?? 4), url.searchParams.get('timer') === 'own');
+      return floorStream(request, url, url.searchParams.get('timer') === 'own');
     default:
       throw new HttpError(404, 'unknown_url', `No test hook ${hook}.`);
   }
@@ -93,12 +91,15 @@ function tick(): void {
 }
 
 /**
- * `chunks` SSE chunks, each handed over only when the client asks (highWaterMark 0, as
- * RelayBody does), on a timer shared by every floor stream that ticks each `everyMs`; with
- * `ownTimer`, a timer per chunk instead (a Worker must: a timer made in one request's
- * context may not write to another request's stream).
+ * `?chunks` SSE chunks after reading the request's body, each handed over only when the
+ * client asks (highWaterMark 0, as RelayBody does), on a timer shared by every floor stream
+ * that ticks each `?everyMs`; with `ownTimer`, a timer per chunk instead (a Worker must: a
+ * timer made in one request's context may not write to another request's stream).
  */
-function floorStream(chunks: number, everyMs: number, ownTimer = false): Response {
+async function floorStream(request: Request, url: URL, ownTimer: boolean): Promise<Response> {
+  await request.arrayBuffer(); // read, as the relay reads a request body
+  const chunks = Number(url.searchParams.get('chunks') ?? 50);
+  const everyMs = Number(url.searchParams.get('everyMs') ?? 4);
   let sent = 0;
   const body = new ReadableStream<Uint8Array>(
     {
